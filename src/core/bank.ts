@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { BankError } from './errors.js';
+import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
+import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
+import {
+  accountNumberSchema,
+  accountRefSchema,
+  bankCodeSchema,
+  currencySchema,
+  parseInput,
+  passwordSchema,
+  usernameSchema,
+} from './schemas.js';
+import type { StorageAdapter, StoredUser } from './storage.js';
+import { TokenService, type TokenOptions } from './tokens.js';
+import type { Account, AccountRef, HistoryPage, MovementResult, Principal, User, VerifyReport } from './types.js';
+import { verifyLedger } from './verify.js';
+
+/** Options of {@link createBank}. */
+export interface BankOptions {
+  /** Where state lives, e.g. `memoryAdapter()` from `bankcore/memory`. */
+  storage: StorageAdapter;
+  /** Access-token settings; `secret` (≥ 32 bytes) is required. */
+  tokens: TokenOptions;
+  /** Password-hash parameters; default argon2id at OWASP's minimum. */
+  passwordHashing?: PasswordHashing;
+  /** Replaces the in-process hasher entirely (e.g. a worker pool); takes precedence over `passwordHashing`. */
+  passwordHasher?: PasswordHasher;
+  /** Currency of new accounts that name none; default `USD`. */
+  currency?: string;
+  /** Largest amount of one deposit, withdrawal or transfer, in minor units; default `Number.MAX_SAFE_INTEGER`. */
+  maxAmount?: number;
+  /** Time source; default `() => new Date()`. */
+  clock?: () => Date;
+  /** Id generator for users, accounts, transactions and entries; default `crypto.randomUUID`. */
+  ids?: () => string;
+}
+
+/** Input of `bank.openAccount`. */
+export interface OpenAccountInput extends AccountRef {
+  /** ISO-4217 code; default the bank's currency. */
+  currency?: string;
+}
+
+/** Options of `bank.history`. */
+export interface HistoryOptions {
+  /** 1–100; default 20. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | null;
+}
+
+/** A bank: users, tokens, accounts and money movements over one {@link StorageAdapter}. */
+export interface Bank {
+  /** Prepares storage (indexes, files). Call once before serving. */
+  init(): Promise<void>;
+  /** Releases storage. */
+  close(): Promise<void>;
+  /** Resolves when storage can serve; rejects with STORAGE_UNAVAILABLE when it cannot. */
+  ping(): Promise<void>;
+  /** Registers a user. Throws VALIDATION_FAILED, USERNAME_TAKEN. */
+  register(input: { username: string; password: string }): Promise<User>;
+  /** Exchanges credentials for a bearer token. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
+  login(input: { username: string; password: string }): Promise<{ accessToken: string; tokenType: 'bearer'; expiresIn: number }>;
+  /** Turns a bearer token into the caller. Throws INVALID_TOKEN, TOKEN_EXPIRED. */
+  authenticate(accessToken: string): Promise<Principal>;
+  /** Changes the caller's password and revokes every token issued before. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
+  changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<void>;
+  /** Opens an account with balance 0. Throws VALIDATION_FAILED, ACCOUNT_EXISTS. */
+  openAccount(principal: Principal, input: OpenAccountInput): Promise<Account>;
+  /** Adds money to one of the caller's accounts. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND, LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED. */
+  deposit(principal: Principal, input: DepositInput): Promise<MovementResult>;
+  /** Takes money out of one of the caller's accounts. Throws as `deposit`, plus INSUFFICIENT_FUNDS. */
+  withdraw(principal: Principal, input: DepositInput): Promise<MovementResult>;
+  /** Moves money from the caller's account to any account. Throws as `withdraw`, plus CURRENCY_MISMATCH. */
+  transfer(principal: Principal, input: TransferInput): Promise<MovementResult>;
+  /** The caller's accounts with their balances, oldest first. */
+  balances(principal: Principal): Promise<Account[]>;
+  /** One of the caller's accounts. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND. */
+  getAccount(principal: Principal, account: AccountRef): Promise<Account>;
+  /** A page of an own account's ledger, newest first. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND. */
+  history(principal: Principal, account: AccountRef, options?: HistoryOptions): Promise<HistoryPage>;
+  /** Audits the whole ledger: balances against entries, sequences, transfer legs. */
+  verify(): Promise<VerifyReport>;
+}
+
+const credentialsSchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
+// Login accepts any strings: a password rule added later must not lock out users who registered before it.
+const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
+const changePasswordSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: passwordSchema });
+const historySchema = z.strictObject({
+  limit: z.int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'is not a cursor returned by history').nullish(),
+});
+
+/** The key under which a username is unique: NFKC, lower-cased. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+function publicUser(user: StoredUser): User {
+  return { id: user.id, username: user.username, createdAt: user.createdAt };
+}
+
+/**
+ * Creates a bank over a storage adapter.
+ *
+ * @param options - see {@link BankOptions}; `storage` and `tokens.secret` are required.
+ * @throws BankError CONFIGURATION_INVALID when the secret is shorter than 32 bytes, the currency is not ISO-4217,
+ *   `maxAmount` is not a positive safe integer, or password-hash parameters are below the OWASP minimum.
+ * @example
+ * ```ts
+ * const bank = createBank({ storage: memoryAdapter(), tokens: { secret: process.env.BANK_JWT_SECRET! } });
+ * const alice = await bank.register({ username: 'alice', password: 'correct horse battery' });
+ * const { accessToken } = await bank.login({ username: 'alice', password: 'correct horse battery' });
+ * const me = await bank.authenticate(accessToken);
+ * await bank.openAccount(me, { bankCode: 'BANK1', accountNumber: '0001' });
+ * await bank.deposit(me, { account: { bankCode: 'BANK1', accountNumber: '0001' }, amount: 10_00 });
+ * ```
+ */
+export function createBank(options: BankOptions): Bank {
+  const storage = options.storage;
+  const now = options.clock ?? (() => new Date());
+  const newId = options.ids ?? (() => crypto.randomUUID());
+  const tokens = new TokenService(options.tokens, now);
+  const hasher = options.passwordHasher ?? createPasswordHasher(options.passwordHashing);
+  const currencyCheck = currencySchema.safeParse(options.currency ?? 'USD');
+  if (!currencyCheck.success) throw new BankError('CONFIGURATION_INVALID', 'currency must be an ISO-4217 code');
+  const defaultCurrency = currencyCheck.data;
+  const maxAmount = options.maxAmount ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(maxAmount) || maxAmount < 1) {
+    throw new BankError('CONFIGURATION_INVALID', 'maxAmount must be a positive safe integer');
+  }
+  const ctx = { storage, now, newId, maxAmount };
+  const movements = createMovements(ctx);
+  const openAccountSchema = z.strictObject({
+    bankCode: bankCodeSchema,
+    accountNumber: accountNumberSchema,
+    currency: currencySchema.default(defaultCurrency),
+  });
+
+  return {
+    init: async () => storage.init?.(),
+    close: async () => storage.close?.(),
+    ping: () => storage.ping(),
+
+    async register(input) {
+      const { username, password } = parseInput(credentialsSchema, input, 'register');
+      const key = usernameKey(username);
+      const taken = () => new BankError('USERNAME_TAKEN', 'This username is already taken', { details: { path: 'username' } });
+      // Cheap check first so a taken name does not cost a password hash; the insert below is the real guard.
+      if (await storage.findUserByUsernameKey(key)) throw taken();
+      const user: StoredUser = {
+        id: newId(),
+        username,
+        usernameKey: key,
+        passwordHash: await hasher.hash(password),
+        credentialVersion: 1,
+        createdAt: now(),
+      };
+      if (!(await storage.createUser(user))) throw taken();
+      return publicUser(user);
+    },
+
+    async login(input) {
+      const { username, password } = parseInput(loginSchema, input, 'login');
+      const user = await storage.findUserByUsernameKey(usernameKey(username));
+      if (!user) {
+        // Spend one full hash so an unknown username takes as long as a wrong password.
+        await hasher.hash(password);
+        throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
+      }
+      const { ok, needsRehash } = await hasher.verify(password, user.passwordHash);
+      if (!ok) throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
+      if (needsRehash) {
+        // Upgrade to the current parameters while we hold the plain password; tokens stay valid.
+        await storage.updatePassword(user.id, await hasher.hash(password), user.credentialVersion);
+      }
+      const accessToken = await tokens.issue(user.id, user.credentialVersion);
+      return { accessToken, tokenType: 'bearer', expiresIn: tokens.ttlSeconds };
+    },
+
+    async authenticate(accessToken) {
+      if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > 4096) {
+        throw new BankError('INVALID_TOKEN', 'The access token is invalid');
+      }
+      const claims = await tokens.verify(accessToken);
+      const user = await storage.findUserById(claims.userId);
+      if (!user || user.credentialVersion !== claims.credentialVersion) {
+        throw new BankError('INVALID_TOKEN', 'The access token has been revoked');
+      }
+      return { userId: user.id, username: user.username };
+    },
+
+    async changePassword(principal, input) {
+      const { currentPassword, newPassword } = parseInput(changePasswordSchema, input, 'changePassword');
+      const user = await storage.findUserById(principal.userId);
+      if (!user || !(await hasher.verify(currentPassword, user.passwordHash)).ok) {
+        throw new BankError('INVALID_CREDENTIALS', 'The current password is incorrect');
+      }
+      await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1);
+    },
+
+    async openAccount(principal, input) {
+      const parsed = parseInput(openAccountSchema, input, 'openAccount');
+      const account: Account = {
+        id: newId(),
+        ownerId: principal.userId,
+        bankCode: parsed.bankCode,
+        accountNumber: parsed.accountNumber,
+        currency: parsed.currency,
+        balance: 0,
+        entryCount: 0,
+        createdAt: now(),
+      };
+      if (!(await storage.createAccount(account))) {
+        throw new BankError('ACCOUNT_EXISTS', `Account ${account.bankCode}/${account.accountNumber} already exists`, {
+          details: { bankCode: account.bankCode, accountNumber: account.accountNumber },
+        });
+      }
+      return account;
+    },
+
+    deposit: (principal, input) => movements.deposit(principal, input),
+    withdraw: (principal, input) => movements.withdraw(principal, input),
+    transfer: (principal, input) => movements.transfer(principal, input),
+
+    balances: (principal) => storage.listAccounts(principal.userId),
+
+    async getAccount(principal, account) {
+      return findOwnAccount(ctx, principal, parseInput(accountRefSchema, account, 'account'));
+    },
+
+    async history(principal, account, historyOptions = {}) {
+      const ref = parseInput(accountRefSchema, account, 'history');
+      const { limit, cursor } = parseInput(historySchema, historyOptions, 'history');
+      const own = await findOwnAccount(ctx, principal, ref);
+      const beforeSequence = cursor == null ? null : Number(cursor);
+      const rows = await storage.listLedgerEntries(own.id, { limit: limit + 1, beforeSequence });
+      const entries = rows.slice(0, limit);
+      const last = entries[entries.length - 1];
+      return { entries, nextCursor: rows.length > limit && last ? String(last.sequence) : null };
+    },
+
+    verify: () => verifyLedger(storage.readLedger()),
+  };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { BankError, type ValidationIssue } from './errors.js';
+import { COMMON_PASSWORDS } from './common-passwords.js';
+
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** Username: 3–64 of ASCII letters, digits, `.`, `_`, `-` after NFKC (so full-width forms fold to ASCII). */
+export const usernameSchema = z
+  .string()
+  .max(256)
+  .transform((s) => s.normalize('NFKC'))
+  .pipe(z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3 to 64 letters, digits, ".", "_" or "-"'));
+
+/** Password: 8–256 characters of any kind (counted as code points), not a well-known password. */
+export const passwordSchema = z
+  .string()
+  .refine((s) => [...s].length >= 8, 'must be at least 8 characters')
+  .refine((s) => [...s].length <= 256, 'must be at most 256 characters')
+  .refine((s) => !COMMON_PASSWORDS.has(s.toLowerCase()), 'is one of the most common passwords; choose another');
+
+/** A bank code: 3–11 letters or digits, upper-cased. */
+export const bankCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{3,11}$/, 'must be 3 to 11 letters or digits')
+  .transform((s) => s.toUpperCase());
+
+/** An account number: 4–34 letters or digits (IBAN-sized), upper-cased. */
+export const accountNumberSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{4,34}$/, 'must be 4 to 34 letters or digits')
+  .transform((s) => s.toUpperCase());
+
+/** An ISO-4217 currency code, upper-cased. */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO-4217 code')
+  .transform((s) => s.toUpperCase())
+  .refine((s) => CURRENCIES.has(s), 'is not an ISO-4217 currency code');
+
+/** An account's identity as a customer knows it. */
+export const accountRefSchema = z.strictObject({ bankCode: bankCodeSchema, accountNumber: accountNumberSchema });
+
+/** A free-text note on a transaction: 1–140 characters, no control characters. */
+export const referenceSchema = z
+  .string()
+  .min(1)
+  .max(140)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+/** An idempotency key: 1–255 visible ASCII characters (a UUID is a good choice). */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+
+/** A positive amount of minor units, at most `max` (itself at most `Number.MAX_SAFE_INTEGER`). */
+export function amountSchema(max: number) {
+  return z.int('must be an integer number of minor units').positive('must be positive').max(max, `must be at most ${max}`);
+}
+
+/** Converts zod issues to bankcore's `{ path, message }` form. */
+export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/**
+ * Parses `input` with `schema`, throwing `BankError('VALIDATION_FAILED')` with every issue on failure.
+ *
+ * @param where - prefix for issue paths and the message, e.g. `deposit`.
+ * @throws BankError VALIDATION_FAILED
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = toValidationIssues(result.error);
+  const first = issues[0];
+  const summary = first ? `${first.path || 'input'} ${first.message}` : 'invalid input';
+  throw new BankError('VALIDATION_FAILED', `Invalid ${where} input: ${summary}`, {
+    details: { issues },
+    cause: result.error,
+  });
+}

@@ -1,0 +1,99 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { BankError } from './errors.js';
+
+/** Access-token settings. */
+export interface TokenOptions {
+  /** HMAC secret for HS256: at least 32 bytes (a string is taken as UTF-8). */
+  secret: string | Uint8Array;
+  /** `iss` claim; default `bankcore`. */
+  issuer?: string;
+  /** `aud` claim; default `bankcore`. */
+  audience?: string;
+  /** Lifetime in seconds; default 900 (15 minutes). */
+  ttlSeconds?: number;
+  /** Accepted clock skew in seconds; default 5. */
+  clockToleranceSeconds?: number;
+}
+
+/** The verified claims bankcore relies on. */
+export interface VerifiedToken {
+  userId: string;
+  credentialVersion: number;
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** Issues and verifies HS256 access tokens; the HMAC key is imported once. */
+export class TokenService {
+  readonly ttlSeconds: number;
+  private readonly key: ReturnType<typeof crypto.subtle.importKey>;
+  private readonly issuer: string;
+  private readonly audience: string;
+  private readonly tolerance: number;
+  private readonly now: () => Date;
+
+  constructor(options: TokenOptions, now: () => Date) {
+    const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
+    if (!(secret instanceof Uint8Array) || secret.byteLength < MIN_SECRET_BYTES) {
+      throw new BankError('CONFIGURATION_INVALID', `tokens.secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    const ttl = options.ttlSeconds ?? 900;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
+      throw new BankError('CONFIGURATION_INVALID', 'tokens.ttlSeconds must be an integer from 1 to 86400');
+    }
+    this.ttlSeconds = ttl;
+    this.issuer = options.issuer ?? 'bankcore';
+    this.audience = options.audience ?? 'bankcore';
+    this.tolerance = options.clockToleranceSeconds ?? 5;
+    this.now = now;
+    this.key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    // An import failure surfaces at first use; do not let it become an unhandled rejection before then.
+    this.key.catch(() => undefined);
+  }
+
+  /** Signs a token for the user with claims sub, iat, exp, iss, aud, jti and the credential version `cv`. */
+  async issue(userId: string, credentialVersion: number): Promise<string> {
+    const iat = Math.floor(this.now().getTime() / 1000);
+    return new SignJWT({ cv: credentialVersion })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.ttlSeconds)
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setJti(crypto.randomUUID())
+      .sign(await this.key);
+  }
+
+  /**
+   * Verifies signature (HS256 only), issuer, audience, expiry and age.
+   *
+   * @throws BankError TOKEN_EXPIRED when expired; INVALID_TOKEN for anything else wrong.
+   */
+  async verify(token: string): Promise<VerifiedToken> {
+    try {
+      const { payload } = await jwtVerify(token, await this.key, {
+        algorithms: ['HS256'],
+        issuer: this.issuer,
+        audience: this.audience,
+        typ: 'JWT',
+        clockTolerance: this.tolerance,
+        // Bounds a token's age even if `exp` were set far ahead, and refuses an `iat` in the future.
+        maxTokenAge: this.ttlSeconds,
+        currentDate: this.now(),
+        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
+      });
+      const cv = payload['cv'];
+      if (typeof payload.sub !== 'string' || typeof cv !== 'number' || !Number.isSafeInteger(cv)) {
+        throw new BankError('INVALID_TOKEN', 'The access token is invalid');
+      }
+      return { userId: payload.sub, credentialVersion: cv };
+    } catch (error) {
+      if (error instanceof BankError) throw error;
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new BankError('TOKEN_EXPIRED', 'The access token has expired', { cause: error });
+      }
+      throw new BankError('INVALID_TOKEN', 'The access token is invalid', { cause: error });
+    }
+  }
+}

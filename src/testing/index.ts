@@ -1,0 +1,41 @@
+import { describe } from 'vitest';
+import type { StorageAdapter } from 'bankcore';
+import { describeConcurrencyContract, type ConcurrencyScale } from './concurrency-suite.js';
+import { describeStorageContract } from './storage-suite.js';
+
+export type { ConcurrencyScale } from './concurrency-suite.js';
+export { seededRandom } from './concurrency-suite.js';
+export { account, signUp, storedUser, testBank, transaction } from './fixtures.js';
+
+/** Options of {@link describeStorageAdapter}. */
+export interface StorageAdapterSuiteOptions {
+  /** Operation counts for the concurrency tests; defaults 1000 deposits, 200 withdrawals, 3000 transfers. */
+  scale?: Partial<ConcurrencyScale>;
+}
+
+/**
+ * Declares the conformance suite every {@link StorageAdapter} must pass (vitest): users, accounts, atomic
+ * postings with the no-overdraft guard, idempotency (also racing), history pages, the audit read, and
+ * concurrent deposits, withdrawals and transfers through a real bank. Each test gets a fresh adapter from
+ * `makeAdapter`, which must therefore return an empty store every time.
+ *
+ * @param name - shown as the outer `describe`.
+ * @param makeAdapter - returns a new, empty adapter; `init()` is called by the suite.
+ * @example
+ * ```ts
+ * // test/my-adapter.test.ts
+ * import { describeStorageAdapter } from 'bankcore/testing';
+ * describeStorageAdapter('my adapter', () => myAdapter({ url: freshDatabase() }));
+ * ```
+ */
+export function describeStorageAdapter(
+  name: string,
+  makeAdapter: () => Promise<StorageAdapter> | StorageAdapter,
+  options: StorageAdapterSuiteOptions = {},
+): void {
+  const scale: ConcurrencyScale = { deposits: 1000, withdrawals: 200, transfers: 3000, ...options.scale };
+  describe(name, () => {
+    describeStorageContract(makeAdapter);
+    describeConcurrencyContract(makeAdapter, scale);
+  });
+}

@@ -50,7 +50,7 @@ describe('login', () => {
 
   it('rehashes a password stored with older parameters at the next login, keeping tokens valid', async () => {
     const storage = memoryAdapter();
-    const old = makeBank({ storage, passwordHashing: { ...INSECURE_TEST_PASSWORD_HASHING, algorithm: 'argon2id', memoryKiB: 32 } });
+    const old = makeBank({ storage, passwordHashing: { algorithm: 'argon2id', memoryKiB: 32, iterations: 1, parallelism: 1, insecure: true } });
     const me = await userIn(old, 'grace');
     const { accessToken } = await old.login({ username: 'grace', password: passwordOf('grace') });
     const before = (await storage.findUserById(me.userId))!.passwordHash;

@@ -1,0 +1,129 @@
+import { BankError, isBankError, type Bank } from 'bankcore';
+import { buildOpenApiDocument } from './openapi.js';
+import { bankErrorResponse, HttpError, problemResponse, type HttpResponse } from './problem.js';
+import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from './rate-limit.js';
+import type { HttpRequest } from './request.js';
+import { ROUTES, type RouteContext } from './routes.js';
+
+/** One finished request, for logs: never bodies, tokens or query values. */
+export interface HttpLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+}
+
+/** Where the HTTP layer reports. `request` is called once per request; `error` for every 5xx cause. */
+export interface HttpLogger {
+  request?(entry: HttpLogEntry): void;
+  error(entry: HttpLogEntry & { error: unknown }): void;
+}
+
+/** Options shared by `createHttpHandler` and `createFetchHandler`. */
+export interface HttpOptions {
+  /** Mount point, e.g. `/api`; requests outside it are passed on (node) or answered 404 (fetch). Default `''`. */
+  basePath?: string;
+  /** Largest request body in bytes; default 16 KiB. Reading stops at the limit. */
+  bodyLimitBytes?: number;
+  /** Limits on `/token` and `/createUser`; `false` turns them all off. */
+  rateLimits?: Partial<RateLimits> | false;
+  /** Where rate-limit counters live; default in this process's memory. */
+  rateLimitStore?: RateLimitStore;
+  /** Take the client address from the first `X-Forwarded-For` hop (only behind a proxy you control). Default false. */
+  trustProxy?: boolean;
+  /** Default: errors to `console.error`, no per-request lines. */
+  logger?: HttpLogger;
+}
+
+const DEFAULT_LOGGER: HttpLogger = {
+  error: ({ error, ...entry }) => console.error(`bankcore: ${entry.method} ${entry.path} failed (request ${entry.requestId})`, error),
+};
+
+/** The transport-independent application: routing, validation, errors. Transports adapt requests to it. */
+export interface HttpApp {
+  basePath: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  handle(req: HttpRequest): Promise<HttpResponse>;
+}
+
+function normaliseBasePath(path: string | undefined): string {
+  if (!path || path === '/') return '';
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** Builds the app over a bank. Used by both transports; not needed directly. */
+export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
+  const store = options.rateLimitStore ?? memoryRateLimitStore();
+  const off = { tokenPerAddress: false, tokenPerUsername: false, createUserPerAddress: false } as const;
+  const rules = options.rateLimits === false ? off : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const logger = options.logger ?? DEFAULT_LOGGER;
+  let openapi: unknown;
+  const ctx: RouteContext = {
+    bank,
+    rules,
+    async limit(rule, key) {
+      if (rule === false) return;
+      const hit = await store.hit(key, rule.limit, rule.windowSeconds);
+      if (!hit.allowed) {
+        throw new BankError('RATE_LIMITED', 'Too many attempts; try again later', {
+          details: { retryAfterSeconds: hit.retryAfterSeconds },
+        });
+      }
+    },
+    openapi: () => (openapi ??= buildOpenApiDocument()),
+  };
+  const byPath = new Map<string, Map<string, (typeof ROUTES)[number]>>();
+  for (const route of ROUTES) {
+    const methods = byPath.get(route.path) ?? new Map();
+    methods.set(route.method, route);
+    byPath.set(route.path, methods);
+  }
+
+  function toResponse(error: unknown, requestId: string): { response: HttpResponse; unexpected: boolean } {
+    if (isBankError(error)) {
+      return { response: bankErrorResponse(error), unexpected: error.code === 'CONFIGURATION_INVALID' || error.code === 'STORAGE_UNAVAILABLE' };
+    }
+    if (error instanceof HttpError) return { response: problemResponse(error.code, error.message, { headers: error.headers }), unexpected: false };
+    return {
+      response: problemResponse('INTERNAL', 'An unexpected error occurred; quote the request id when reporting it', { requestId }),
+      unexpected: true,
+    };
+  }
+
+  return {
+    basePath: normaliseBasePath(options.basePath),
+    bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    async handle(req) {
+      const started = performance.now();
+      const incoming = req.header('x-request-id');
+      const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+      const methods = byPath.get(req.path);
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      let response: HttpResponse;
+      let failure: unknown;
+      try {
+        if (!methods) throw new HttpError('NOT_FOUND', `No endpoint at ${req.path}`);
+        const route = methods.get(method);
+        if (!route) {
+          const allow = [...methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+          throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { allow });
+        }
+        response = await route.handle(req, ctx);
+      } catch (error) {
+        const mapped = toResponse(error, requestId);
+        response = mapped.response;
+        if (mapped.unexpected) failure = error;
+      }
+      response.headers['x-request-id'] = requestId;
+      response.headers['x-content-type-options'] = 'nosniff';
+      const entry = { method: req.method, path: req.path, status: response.status, durationMs: performance.now() - started, requestId };
+      if (failure !== undefined) logger.error({ ...entry, error: failure });
+      logger.request?.(entry);
+      return response;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Bank } from 'bankcore';
+import { createHttpApp, type HttpOptions } from './app.js';
+import { HttpError, problemResponse, type HttpResponse } from './problem.js';
+import type { HttpRequest } from './request.js';
+
+/** Options of {@link createFetchHandler}. */
+export interface FetchHandlerOptions extends HttpOptions {
+  /** The client's address for rate limits (runtimes expose it differently); default `X-Forwarded-For` when `trustProxy`, else `unknown`. */
+  getClientAddress?: (request: Request) => string | undefined;
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function toResponse(method: string, response: HttpResponse): Response {
+  const body = response.body === null || method === 'HEAD' ? null : JSON.stringify(response.body);
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/**
+ * Creates a web-standard `(Request) => Promise<Response>` handler serving the bank's HTTP API, for Bun, Deno,
+ * Cloudflare Workers, Hono and anything else built on `fetch`.
+ *
+ * @param bank - from `createBank`.
+ * @param options - see {@link FetchHandlerOptions}.
+ * @example
+ * ```ts
+ * const handler = createFetchHandler(bank);
+ * Bun.serve({ fetch: handler });            // or: app.mount('/bank', handler) in Hono
+ * ```
+ */
+export function createFetchHandler(bank: Bank, options: FetchHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const app = createHttpApp(bank, options);
+  return async (request) => {
+    const url = new URL(request.url);
+    const inBase = app.basePath === '' || url.pathname === app.basePath || url.pathname.startsWith(`${app.basePath}/`);
+    if (!inBase) return toResponse(request.method, problemResponse('NOT_FOUND', `No endpoint at ${url.pathname}`));
+    const forwarded = app.trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+    const req: HttpRequest = {
+      method: request.method,
+      path: url.pathname.slice(app.basePath.length) || '/',
+      query: url.searchParams,
+      header: (name) => request.headers.get(name) ?? undefined,
+      clientAddress: options.getClientAddress?.(request) ?? (forwarded || 'unknown'),
+      readBody: () => readBody(request, app.bodyLimitBytes),
+    };
+    return toResponse(request.method, await app.handle(req));
+  };
+}

@@ -1,0 +1,12 @@
+export { createHttpHandler } from './node.js';
+export type { NodeHandler } from './node.js';
+export { createFetchHandler } from './fetch.js';
+export type { FetchHandlerOptions } from './fetch.js';
+export type { HttpLogEntry, HttpLogger, HttpOptions } from './app.js';
+export { STATUS_BY_CODE } from './problem.js';
+export type { HttpErrorCode, Problem } from './problem.js';
+export { DEFAULT_RATE_LIMITS, memoryRateLimitStore } from './rate-limit.js';
+export type { RateLimitHit, RateLimitRule, RateLimits, RateLimitStore } from './rate-limit.js';
+export { buildOpenApiDocument } from './openapi.js';
+export { startServer } from './server.js';
+export type { ServerOptions, RunningServer } from './server.js';

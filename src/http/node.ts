@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Bank } from 'bankcore';
+import { createHttpApp, type HttpOptions } from './app.js';
+import { HttpError, problemResponse, type HttpResponse } from './problem.js';
+import type { HttpRequest } from './request.js';
+
+/** A `node:http` request listener that is also Connect/Express middleware (it calls `next` outside its base path). */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop reading at the limit: the rest is never buffered, and the connection is closed after the answer.
+        req.off('data', onData);
+        req.pause();
+        reject(new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new HttpError('MALFORMED_REQUEST', 'The client aborted the request')));
+  });
+}
+
+function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  const payload = response.body === null ? '' : JSON.stringify(response.body);
+  const headers: Record<string, string | number> = { ...response.headers, 'content-length': Buffer.byteLength(payload) };
+  if (response.status === 413) headers['connection'] = 'close';
+  res.writeHead(response.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : payload);
+  if (response.status === 413) res.once('finish', () => req.socket.destroy());
+}
+
+/**
+ * Creates a `node:http` request handler serving the bank's HTTP API.
+ *
+ * @param bank - from `createBank`.
+ * @param options - base path, body limit, rate limits, logger; see {@link HttpOptions}.
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * createServer(createHttpHandler(bank)).listen(8000);
+ * // or, in Express: app.use(createHttpHandler(bank, { basePath: '/bank' }))
+ * ```
+ */
+export function createHttpHandler(bank: Bank, options: HttpOptions = {}): NodeHandler {
+  const app = createHttpApp(bank, options);
+  return (req, res, next) => {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const fullPath = queryAt === -1 ? url : url.slice(0, queryAt);
+    const inBase = app.basePath === '' || fullPath === app.basePath || fullPath.startsWith(`${app.basePath}/`);
+    if (!inBase) {
+      if (next) return next();
+      return send(req, res, problemResponse('NOT_FOUND', `No endpoint at ${fullPath}`));
+    }
+    const forwarded = app.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    const request: HttpRequest = {
+      method: req.method ?? 'GET',
+      path: fullPath.slice(app.basePath.length) || '/',
+      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+      clientAddress: forwarded || req.socket.remoteAddress || 'unknown',
+      readBody: () => readBody(req, app.bodyLimitBytes),
+    };
+    app.handle(request).then(
+      (response) => send(req, res, response),
+      // handle() turns every error into a response; this only guards against a bug in that promise chain.
+      () => send(req, res, problemResponse('INTERNAL', 'An unexpected error occurred')),
+    );
+  };
+}

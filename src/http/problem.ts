@@ -1,0 +1,112 @@
+import type { BankError, BankErrorCode } from 'bankcore';
+
+/** Error codes that belong to HTTP itself, not to the bank. */
+export type HttpErrorCode =
+  | 'MALFORMED_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL';
+
+/**
+ * The HTTP status of every bank error code. Typed as a complete `Record`, so adding a code to
+ * `BankErrorCode` without a status here fails to compile.
+ */
+export const STATUS_BY_CODE: Record<BankErrorCode | HttpErrorCode, number> = {
+  VALIDATION_FAILED: 422,
+  USERNAME_TAKEN: 409,
+  ACCOUNT_EXISTS: 409,
+  INSUFFICIENT_FUNDS: 409,
+  CURRENCY_MISMATCH: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  LIMIT_EXCEEDED: 422,
+  INVALID_CREDENTIALS: 401,
+  INVALID_TOKEN: 401,
+  TOKEN_EXPIRED: 401,
+  ACCOUNT_NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  STORAGE_UNAVAILABLE: 503,
+  CONFIGURATION_INVALID: 500,
+  MALFORMED_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INTERNAL: 500,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An RFC 9457 problem document as bankcore sends it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: BankErrorCode | HttpErrorCode;
+  errors?: Array<{ path: string; message: string }>;
+  requestId?: string;
+}
+
+/** A response before it is written to a transport. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Serialised once, by the transport; `null` for no body. */
+  body: unknown;
+}
+
+/** An error a transport or route raises for HTTP-level problems (malformed body, wrong method…). */
+export class HttpError extends Error {
+  constructor(
+    readonly code: HttpErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the problem+json response for a code, with the headers its status calls for. */
+export function problemResponse(
+  code: BankErrorCode | HttpErrorCode,
+  detail: string,
+  extra: { errors?: Problem['errors']; headers?: Record<string, string>; requestId?: string } = {},
+): HttpResponse {
+  const status = STATUS_BY_CODE[code];
+  const body: Problem = {
+    type: `urn:bankcore:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.requestId ? { requestId: extra.requestId } : {}),
+  };
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...extra.headers };
+  if (status === 401) {
+    headers['www-authenticate'] = code === 'INVALID_CREDENTIALS' ? 'Bearer' : 'Bearer error="invalid_token"';
+  }
+  return { status, headers, body };
+}
+
+/** The problem response for a BankError. */
+export function bankErrorResponse(error: BankError): HttpResponse {
+  const headers: Record<string, string> = {};
+  const retry = error.details?.retryAfterSeconds;
+  if (error.code === 'RATE_LIMITED' && typeof retry === 'number') headers['retry-after'] = String(retry);
+  return problemResponse(error.code, error.message, { errors: error.details?.issues, headers });
+}

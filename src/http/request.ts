@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { BankError, schemas } from 'bankcore';
+import { HttpError } from './problem.js';
+
+/** A request as the transport-independent app sees it. */
+export interface HttpRequest {
+  method: string;
+  /** Path below the base path, starting with `/`. */
+  path: string;
+  query: URLSearchParams;
+  /** A header value by lower-case name. */
+  header(name: string): string | undefined;
+  /** The client's address as the transport knows it (for rate limits). */
+  clientAddress: string;
+  /** Reads the whole body, rejecting with `HttpError('PAYLOAD_TOO_LARGE')` past the limit. */
+  readBody(): Promise<Uint8Array>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function mediaType(req: HttpRequest): string {
+  return (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function isJson(type: string): boolean {
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+async function text(req: HttpRequest): Promise<string> {
+  const bytes = await req.readBody();
+  if (bytes.byteLength === 0) throw new HttpError('MALFORMED_REQUEST', 'The request body is empty');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpError('MALFORMED_REQUEST', 'The request body is not valid UTF-8');
+  }
+}
+
+/** Reads a JSON body; `form: true` also accepts `application/x-www-form-urlencoded` (for `/token`). */
+export async function readPayload(req: HttpRequest, options: { form?: boolean } = {}): Promise<unknown> {
+  const type = mediaType(req);
+  if (isJson(type)) {
+    const body = await text(req);
+    try {
+      return JSON.parse(body);
+    } catch {
+      throw new HttpError('MALFORMED_REQUEST', 'The request body is not valid JSON');
+    }
+  }
+  if (options.form && type === 'application/x-www-form-urlencoded') {
+    // Null prototype: a field named `__proto__` or `toString` is just a field.
+    const fields: Record<string, string> = Object.create(null);
+    for (const [key, value] of new URLSearchParams(await text(req))) {
+      if (key in fields) throw new HttpError('MALFORMED_REQUEST', `Form field "${key}" is given more than once`);
+      fields[key] = value;
+    }
+    return fields;
+  }
+  const accepted = options.form ? 'application/json or application/x-www-form-urlencoded' : 'application/json';
+  throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${accepted}`, { accept: accepted });
+}
+
+/** Parses with zod; failures become `BankError('VALIDATION_FAILED')` with each issue's path. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  return schemas.parseInput(schema, value, where);
+}
+
+/** The query string as a plain object; a parameter given twice is a validation error. */
+export function queryObject(req: HttpRequest): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const key of new Set(req.query.keys())) {
+    const values = req.query.getAll(key);
+    if (values.length > 1) {
+      throw new BankError('VALIDATION_FAILED', `Query parameter ${key} is given more than once`, {
+        details: { issues: [{ path: key, message: 'must be given once' }] },
+      });
+    }
+    out[key] = values[0]!;
+  }
+  return out;
+}
+
+/** The bearer token of the Authorization header. */
+export function bearerToken(req: HttpRequest): string {
+  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(req.header('authorization') ?? '');
+  if (!match) throw new BankError('INVALID_TOKEN', 'A bearer token is required (Authorization: Bearer <token>)');
+  return match[1]!;
+}

@@ -1,0 +1,188 @@
+import { BankError, usernameKey, type Account, type Bank, type LedgerEntry, type MovementResult, type Principal, type User } from 'bankcore';
+import type { HttpResponse } from './problem.js';
+import type { RateLimitRule } from './rate-limit.js';
+import { bearerToken, parse, queryObject, readPayload, type HttpRequest } from './request.js';
+import * as s from './schemas.js';
+
+/** What a route needs besides the request. */
+export interface RouteContext {
+  bank: Bank;
+  /** Counts an attempt against a rule; throws RATE_LIMITED when over it. A `false` rule is off. */
+  limit(rule: RateLimitRule | false, key: string): Promise<void>;
+  rules: {
+    tokenPerAddress: RateLimitRule | false;
+    tokenPerUsername: RateLimitRule | false;
+    createUserPerAddress: RateLimitRule | false;
+  };
+  /** The OpenAPI document, built once on first use. */
+  openapi(): unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: HttpRequest, ctx: RouteContext): Promise<HttpResponse>;
+}
+
+const NO_STORE = { 'cache-control': 'no-store' };
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+  body,
+});
+
+export const accountJson = (a: Account) => ({
+  id: a.id,
+  bankCode: a.bankCode,
+  accountNumber: a.accountNumber,
+  currency: a.currency,
+  balance: a.balance,
+  createdAt: a.createdAt,
+});
+
+const userJson = (u: User) => ({ id: u.id, username: u.username, createdAt: u.createdAt });
+
+const entryJson = (e: LedgerEntry) => ({
+  id: e.id,
+  transactionId: e.transactionId,
+  sequence: e.sequence,
+  type: e.type,
+  amount: e.amount,
+  balanceAfter: e.balanceAfter,
+  currency: e.currency,
+  counterparty: e.counterparty,
+  reference: e.reference,
+  createdAt: e.createdAt,
+});
+
+function movementJson(result: MovementResult): HttpResponse {
+  const t = result.transaction;
+  const body = {
+    transaction: {
+      id: t.id,
+      type: t.type,
+      amount: t.amount,
+      currency: t.currency,
+      legs: t.legs.map((l) => ({ bankCode: l.bankCode, accountNumber: l.accountNumber, amount: l.amount })),
+      reference: t.reference,
+      createdAt: t.createdAt,
+    },
+    account: accountJson(result.account),
+  };
+  // A replay answers exactly as the first call did, and says that it is a replay.
+  return json(201, body, result.replayed ? { 'idempotent-replayed': 'true' } : {});
+}
+
+async function principalOf(req: HttpRequest, bank: Bank): Promise<Principal> {
+  return bank.authenticate(bearerToken(req));
+}
+
+function idempotencyKey(req: HttpRequest): { idempotencyKey?: string } {
+  const raw = req.header('idempotency-key');
+  if (raw === undefined) return {};
+  return { idempotencyKey: parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header') };
+}
+
+function movement(kind: 'deposit' | 'withdraw'): Route['handle'] {
+  return async (req, { bank }) => {
+    const me = await principalOf(req, bank);
+    const body = parse(s.movementBody, await readPayload(req), kind);
+    const { bankCode, accountNumber, amount, reference } = body;
+    return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, ...idempotencyKey(req) }));
+  };
+}
+
+/** Every endpoint of the HTTP API. */
+export const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    path: '/createUser',
+    async handle(req, { bank, limit, rules }) {
+      await limit(rules.createUserPerAddress, `createUser:addr:${req.clientAddress}`);
+      const body = parse(s.createUserBody, await readPayload(req), 'createUser');
+      return json(201, userJson(await bank.register(body)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/token',
+    async handle(req, { bank, limit, rules }) {
+      await limit(rules.tokenPerAddress, `token:addr:${req.clientAddress}`);
+      const body = parse(s.tokenBody, await readPayload(req, { form: true }), 'token');
+      await limit(rules.tokenPerUsername, `token:user:${usernameKey(body.username)}`);
+      const token = await bank.login({ username: body.username, password: body.password });
+      return json(200, { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn }, { pragma: 'no-cache' });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/changePassword',
+    async handle(req, { bank }) {
+      const me = await principalOf(req, bank);
+      await bank.changePassword(me, parse(s.changePasswordBody, await readPayload(req), 'changePassword'));
+      return { status: 204, headers: { ...NO_STORE }, body: null };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/addAccount',
+    async handle(req, { bank }) {
+      const me = await principalOf(req, bank);
+      const body = parse(s.addAccountBody, await readPayload(req), 'addAccount');
+      return json(201, accountJson(await bank.openAccount(me, body)));
+    },
+  },
+  { method: 'POST', path: '/deposit', handle: movement('deposit') },
+  { method: 'POST', path: '/withdraw', handle: movement('withdraw') },
+  {
+    method: 'POST',
+    path: '/transfer',
+    async handle(req, { bank }) {
+      const me = await principalOf(req, bank);
+      const body = parse(s.transferBody, await readPayload(req), 'transfer');
+      return movementJson(await bank.transfer(me, { ...body, ...idempotencyKey(req) }));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/balance',
+    async handle(req, { bank }) {
+      const me = await principalOf(req, bank);
+      const query = parse(s.balanceQuery, queryObject(req), 'balance query');
+      const accounts =
+        query.bankCode !== undefined && query.accountNumber !== undefined
+          ? [await bank.getAccount(me, { bankCode: query.bankCode, accountNumber: query.accountNumber })]
+          : await bank.balances(me);
+      return json(200, { accounts: accounts.map(accountJson) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/transactions',
+    async handle(req, { bank }) {
+      const me = await principalOf(req, bank);
+      const { bankCode, accountNumber, limit, cursor } = parse(s.transactionsQuery, queryObject(req), 'transactions query');
+      const page = await bank.history(me, { bankCode, accountNumber }, { limit, cursor });
+      return json(200, { data: page.entries.map(entryJson), nextCursor: page.nextCursor });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/healthz',
+    async handle(_req, { bank }) {
+      try {
+        await bank.ping();
+      } catch (error) {
+        throw error instanceof BankError ? error : new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable', { cause: error });
+      }
+      return json(200, { status: 'ok' });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    async handle(_req, { openapi }) {
+      return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, body: openapi() };
+    },
+  },
+];

@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bank } from 'bankcore';
+import type { HttpOptions } from './app.js';
+import { createHttpHandler } from './node.js';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions extends HttpOptions {
+  bank: Bank;
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Time allowed to receive a request's headers, ms; default 10 000 (cuts off clients that trickle them). */
+  headersTimeoutMs?: number;
+  /** Time allowed to receive a whole request, ms; default 30 000. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive time, ms; default 5 000. */
+  keepAliveTimeoutMs?: number;
+  /** Most open connections at once; default 1 000. */
+  maxConnections?: number;
+  /** How long `close()` waits for requests in flight before cutting connections, ms; default 10 000. */
+  shutdownGraceMs?: number;
+}
+
+/** A started server. */
+export interface RunningServer {
+  server: Server;
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Stops accepting, lets requests in flight finish (up to the grace period), then closes the bank's storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a `node:http` server for a bank with production timeouts and a connection cap.
+ *
+ * @example
+ * ```ts
+ * const { url, close } = await startServer({ bank, port: 8000 });
+ * process.once('SIGTERM', () => close().then(() => process.exit(0)));
+ * ```
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { bank, port = 8000, host = '127.0.0.1' } = options;
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    },
+    createHttpHandler(bank, options),
+  );
+  server.maxConnections = options.maxConnections ?? 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+        await closed;
+        clearTimeout(grace);
+        await bank.close();
+      })()),
+  };
+}

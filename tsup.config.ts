@@ -1,16 +1,29 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/core/index.ts',
-    memory: 'src/adapters/memory/index.ts',
-    testing: 'src/testing/index.ts',
+// Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
+// at run time (the package resolves its own name through `exports`).
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'mongodb', 'vitest'];
+
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/core/index.ts',
+      memory: 'src/adapters/memory/index.ts',
+      testing: 'src/testing/index.ts',
+      http: 'src/http/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    sourcemap: true,
+    target: 'node20',
+    external,
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  // Sub-path entries import the core as `bankcore` so every entry shares one BankError class at run time.
-  external: ['bankcore', 'mongodb', 'vitest'],
-});
+  {
+    entry: { cli: 'src/http/cli.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    external,
+  },
+]);

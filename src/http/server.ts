@@ -68,9 +68,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        // A keep-alive connection becomes idle when its request in flight finishes; close it then, not after
+        // keepAliveTimeout.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
         await closed;
+        clearInterval(sweep);
         clearTimeout(grace);
         await bank.close();
       })()),

@@ -1,0 +1,67 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+
+const CLI = ['--import', 'tsx', 'src/http/cli.ts'];
+
+function start(env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, CLI, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('standalone server (npm start)', () => {
+  it('prints --help with every environment variable', () => {
+    const run = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    for (const name of ['PORT', 'HOST', 'BANK_JWT_SECRET', 'BANK_STORAGE']) expect(run.stdout).toContain(name);
+  });
+
+  it('refuses a secret shorter than 32 bytes at start', () => {
+    const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short' } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('at least 32 bytes');
+  });
+
+  it('answers, logs one line per request without bodies, and on SIGTERM finishes the request in flight and exits 0', async () => {
+    const server = await start({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more' });
+    expect(server.output()).toContain('storage memory');
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+
+    const body = JSON.stringify({ username: 'inflight', password: 'in-flight-password' });
+    const reply = new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/createUser`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      // The rest arrives after SIGTERM: the server must still finish this request.
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+    const [status, code] = await Promise.all([reply, exited(server.child)]);
+    expect(status).toBe(201);
+    expect(code).toBe(0);
+    expect(server.output()).toMatch(/GET \/healthz 200 [\d.]+ms \S+/);
+    expect(server.output()).toMatch(/POST \/createUser 201/);
+    expect(server.output()).not.toContain('in-flight-password');
+  });
+});

@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bank } from 'bankcore';
+import { createFetchHandler, createHttpHandler, type HttpOptions } from 'bankcore/http';
+import { makeBank } from './bank.js';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any; // parsed JSON of any shape: tests look into it freely
+  text: string;
+}
+
+export interface Client {
+  bank: Bank;
+  base: string;
+  /** Sends a request; `json` sets a JSON body, `form` a form body, `raw` an exact body with the given type. */
+  call(
+    method: string,
+    path: string,
+    init?: { json?: unknown; form?: Record<string, string>; raw?: string; type?: string; token?: string; headers?: Record<string, string> },
+  ): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export type Transport = 'node:http' | 'fetch handler';
+export const TRANSPORTS: Transport[] = ['node:http', 'fetch handler'];
+
+/** Serves a fresh memory bank over the given transport: a real socket for node:http, direct calls for fetch. */
+export async function serve(transport: Transport, options: HttpOptions = {}, bank: Bank = makeBank()): Promise<Client> {
+  let send: (request: Request) => Promise<Response>;
+  let server: Server | undefined;
+  let base = 'http://bank.test';
+  if (transport === 'node:http') {
+    server = createServer(createHttpHandler(bank, options));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    send = (request) => fetch(request);
+  } else {
+    send = createFetchHandler(bank, options);
+  }
+  return {
+    bank,
+    base,
+    async call(method, path, init = {}) {
+      const headers: Record<string, string> = { ...init.headers };
+      let body: string | undefined;
+      if (init.json !== undefined) {
+        headers['content-type'] ??= 'application/json';
+        body = JSON.stringify(init.json);
+      } else if (init.form) {
+        headers['content-type'] ??= 'application/x-www-form-urlencoded';
+        body = new URLSearchParams(init.form).toString();
+      } else if (init.raw !== undefined) {
+        if (init.type) headers['content-type'] = init.type;
+        body = init.raw;
+      }
+      if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+      const response = await send(new Request(`${base}${path}`, { method, headers, body }));
+      const text = await response.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = text;
+      }
+      return { status: response.status, headers: response.headers, body: parsed, text };
+    },
+    close: async () => {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+    },
+  };
+}
+
+/** Registers a user over HTTP and returns a bearer token. */
+export async function signUpOverHttp(client: Client, username: string, password = `${username}-long-password`): Promise<string> {
+  const created = await client.call('POST', '/createUser', { json: { username, password } });
+  if (created.status !== 201) throw new Error(`createUser ${username}: ${created.status} ${created.text}`);
+  const token = await client.call('POST', '/token', { form: { username, password } });
+  if (token.status !== 200) throw new Error(`token ${username}: ${token.status} ${token.text}`);
+  return token.body.access_token;
+}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeBank, manualClock } from './support/bank.js';
 import { serve, signUpOverHttp, TRANSPORTS, type Client } from './support/http.js';
 
 const A = { bankCode: 'BANK1', accountNumber: '00010001' };
@@ -161,5 +162,27 @@ describe.each(TRANSPORTS)('HTTP API over %s', (transport) => {
     const changed = await client.call('POST', '/changePassword', { json: { currentPassword: 'alice-long-password', newPassword: 'a brand new passphrase' }, token: alice });
     expect(changed.status).toBe(204);
     expect((await client.call('GET', '/balance', { token: alice })).status).toBe(401);
+  });
+});
+
+describe.each(TRANSPORTS)('HTTP statuses that need a controlled bank, over %s', (transport) => {
+  it('answers an expired token with 401 TOKEN_EXPIRED and WWW-Authenticate', async () => {
+    const clock = manualClock();
+    const client = await serve(transport, {}, makeBank({ clock: clock.now }));
+    const token = await signUpOverHttp(client, 'alice');
+    clock.advance(3600);
+    const reply = await client.call('GET', '/balance', { token });
+    expect([reply.status, reply.body.code, reply.headers.get('www-authenticate')]).toEqual([401, 'TOKEN_EXPIRED', 'Bearer error="invalid_token"']);
+    await client.close();
+  });
+
+  it('answers a balance overflow with 422 LIMIT_EXCEEDED', async () => {
+    const client = await serve(transport);
+    const token = await signUpOverHttp(client, 'alice');
+    await client.call('POST', '/addAccount', { json: A, token });
+    expect((await client.call('POST', '/deposit', { json: { ...A, amount: Number.MAX_SAFE_INTEGER }, token })).status).toBe(201);
+    const reply = await client.call('POST', '/deposit', { json: { ...A, amount: 1 }, token });
+    expect([reply.status, reply.body.code]).toEqual([422, 'LIMIT_EXCEEDED']);
+    await client.close();
   });
 });

@@ -8,6 +8,7 @@ import type { Account, LedgerEntry, LedgerProblem, VerifyReport } from './types.
 export async function verifyLedger(ledger: AsyncIterable<{ account: Account; entries: LedgerEntry[] }>): Promise<VerifyReport> {
   const problems: LedgerProblem[] = [];
   const legsByTransaction = new Map<string, LedgerEntry[]>();
+  const entryIds = new Set<string>();
   let accountsChecked = 0;
   let entriesChecked = 0;
   const report = (accountId: string | null, transactionId: string | null, message: string) =>
@@ -18,6 +19,8 @@ export async function verifyLedger(ledger: AsyncIterable<{ account: Account; ent
     let running = 0;
     entries.forEach((entry, index) => {
       entriesChecked++;
+      if (entryIds.has(entry.id)) report(account.id, entry.transactionId, `entry id ${entry.id} is not unique`);
+      entryIds.add(entry.id);
       const legs = legsByTransaction.get(entry.transactionId) ?? [];
       legs.push(entry);
       legsByTransaction.set(entry.transactionId, legs);

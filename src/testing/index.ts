@@ -11,6 +11,8 @@ export { account, signUp, storedUser, testBank, transaction } from './fixtures.j
 export interface StorageAdapterSuiteOptions {
   /** Operation counts for the concurrency tests; defaults 1000 deposits, 200 withdrawals, 3000 transfers. */
   scale?: Partial<ConcurrencyScale>;
+  /** Per-test time limit in ms for the concurrency tests (a networked store needs more than memory); default 30 000. */
+  concurrencyTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +38,6 @@ export function describeStorageAdapter(
   const scale: ConcurrencyScale = { deposits: 1000, withdrawals: 200, transfers: 3000, ...options.scale };
   describe(name, () => {
     describeStorageContract(makeAdapter);
-    describeConcurrencyContract(makeAdapter, scale);
+    describeConcurrencyContract(makeAdapter, scale, options.concurrencyTimeoutMs ?? 30_000);
   });
 }

@@ -55,13 +55,13 @@ export function memoryAdapter(_options: MemoryAdapterOptions = {}): StorageAdapt
       if (balance > Number.MAX_SAFE_INTEGER) return { status: 'balance_overflow', accountId: account.id };
       next.set(account.id, balance);
     }
-    for (const leg of transaction.legs) {
+    for (const [legIndex, leg] of transaction.legs.entries()) {
       const account = accounts.get(leg.accountId)!;
       account.balance += leg.amount;
       account.entryCount += 1;
       const other = transaction.legs.find((l) => l.accountId !== leg.accountId);
       entriesByAccount.get(account.id)!.push({
-        id: `${transaction.id}:${account.entryCount}`,
+        id: `${transaction.id}:${legIndex}`,
         accountId: account.id,
         transactionId: transaction.id,
         sequence: account.entryCount,

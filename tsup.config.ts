@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
 // at run time (the package resolves its own name through `exports`).
-const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'mongodb', 'vitest'];
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'mongodb', 'vitest'];
 
 export default defineConfig([
   {
@@ -11,6 +11,7 @@ export default defineConfig([
       memory: 'src/adapters/memory/index.ts',
       testing: 'src/testing/index.ts',
       http: 'src/http/index.ts',
+      mongodb: 'src/adapters/mongodb/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

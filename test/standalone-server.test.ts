@@ -1,29 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-
-const CLI = ['--import', 'tsx', 'src/http/cli.ts'];
-
-function start(env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, CLI, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+import { CLI, exited, startCli } from './support/cli.js';
 
 describe('standalone server (npm start)', () => {
   it('prints --help with every environment variable', () => {
@@ -39,7 +17,7 @@ describe('standalone server (npm start)', () => {
   });
 
   it('answers, logs one line per request without bodies, and on SIGTERM finishes the request in flight and exits 0', async () => {
-    const server = await start({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more' });
+    const server = await startCli({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more' });
     expect(server.output()).toContain('storage memory');
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
 

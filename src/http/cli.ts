@@ -1,9 +1,41 @@
 #!/usr/bin/env node
 // The standalone server: `npm start`, `npx bankcore`. Configuration comes from the environment only.
 import { randomBytes } from 'node:crypto';
-import { createBank } from 'bankcore';
+import { createBank, type StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
+import type { RateLimitStore } from './rate-limit.js';
 import { startServer } from './server.js';
+
+interface Storage {
+  adapter: StorageAdapter;
+  rateLimitStore?: RateLimitStore;
+  description: string;
+  close(): Promise<void>;
+}
+
+async function openStorage(kind: string, env: NodeJS.ProcessEnv): Promise<Storage> {
+  if (kind === 'memory') {
+    return { adapter: memoryAdapter(), description: 'memory (in memory only: state is lost when the process stops)', close: async () => {} };
+  }
+  if (kind !== 'mongodb') throw new Error(`BANK_STORAGE must be "memory" or "mongodb" (got "${kind}")`);
+  const uri = env['MONGODB_URI'];
+  if (!uri) throw new Error('BANK_STORAGE=mongodb needs MONGODB_URI');
+  // Loaded only here, so the memory server never loads the driver.
+  const [{ MongoClient }, { mongodbAdapter, mongodbRateLimitStore, databaseNameOf }] = await Promise.all([
+    import('mongodb'),
+    import('bankcore/mongodb'),
+  ]);
+  const client = new MongoClient(uri, { writeConcern: { w: 'majority' } });
+  const dbName = databaseNameOf(uri);
+  const rateLimitStore = mongodbRateLimitStore(client.db(dbName));
+  await rateLimitStore.init();
+  return {
+    adapter: mongodbAdapter({ client, dbName }),
+    rateLimitStore,
+    description: `mongodb (database ${dbName})`,
+    close: () => client.close(),
+  };
+}
 
 const HELP = `bankcore: a banking API server (users, accounts, deposits, transfers, history)
 
@@ -14,7 +46,9 @@ Environment:
   HOST             address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)
   BANK_JWT_SECRET  HMAC secret for access tokens, at least 32 bytes (unset: a random
                    per-process secret, so tokens do not survive a restart)
-  BANK_STORAGE     storage backend: memory (default)
+  BANK_STORAGE     storage backend: memory (default) or mongodb
+  MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
+                   names the database (default bankcore)
   BANK_TRUST_PROXY 1 to take client addresses from X-Forwarded-For (behind your own proxy only)
 `;
 
@@ -26,30 +60,30 @@ async function main(): Promise<void> {
   const env = process.env;
   const port = Number(env['PORT'] ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
-  const storageKind = env['BANK_STORAGE'] ?? 'memory';
-  if (storageKind !== 'memory') throw new Error(`BANK_STORAGE must be "memory" (got "${storageKind}")`);
+  const storage = await openStorage(env['BANK_STORAGE'] ?? 'memory', env);
   let secret = env['BANK_JWT_SECRET'];
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
     console.warn('bankcore: BANK_JWT_SECRET is not set; using a random secret: tokens will not survive a restart');
   }
-  const bank = createBank({ storage: memoryAdapter(), tokens: { secret } });
+  const bank = createBank({ storage: storage.adapter, tokens: { secret } });
   await bank.init();
   const running = await startServer({
     bank,
     port,
     host: env['HOST'] ?? '127.0.0.1',
     trustProxy: env['BANK_TRUST_PROXY'] === '1',
+    ...(storage.rateLimitStore ? { rateLimitStore: storage.rateLimitStore } : {}),
     logger: {
       request: (e) => console.log(`${e.method} ${e.path} ${e.status} ${e.durationMs.toFixed(1)}ms ${e.requestId}`),
       error: ({ error, ...e }) => console.error(`error in ${e.method} ${e.path} (request ${e.requestId}):`, error),
     },
   });
-  console.log(`bankcore: storage ${storageKind} (in memory only: state is lost when the process stops)`);
+  console.log(`bankcore: storage ${storage.description}`);
   console.log(`listening on ${running.url}`);
   const stop = (signal: string) => {
     console.log(`bankcore: ${signal} received, finishing requests in flight`);
-    running.close().then(
+    running.close().then(() => storage.close()).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('bankcore: shutdown failed', error);

@@ -6,6 +6,7 @@ import {
   entryFromDocument,
   idempotencyFromDocument,
   int64,
+  num,
   transactionToDocument,
   userFromDocument,
   userToDocument,
@@ -46,9 +47,16 @@ const TRANSACTION: TransactionOptions = {
   readPreference: 'primary',
 };
 
-/** The database named in a connection string's path, if any. */
-function databaseInUri(uri: string): string | undefined {
-  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
+/**
+ * The database a connection string names in its path, or `bankcore` when it names none.
+ *
+ * @example
+ * ```ts
+ * databaseNameOf('mongodb://db1,db2/payments?replicaSet=rs0') // 'payments'
+ * ```
+ */
+export function databaseNameOf(uri: string): string {
+  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? 'bankcore';
 }
 
 /** A counting semaphore: at most `limit` holders at once, the rest served first come, first served. */
@@ -94,7 +102,7 @@ class Refusal {
 export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
   const owned = 'uri' in options;
   const client = 'client' in options ? options.client : new MongoClient(options.uri, { writeConcern: MAJORITY });
-  const db: Db = client.db(options.dbName ?? ('uri' in options ? databaseInUri(options.uri) : undefined) ?? 'bankcore');
+  const db: Db = client.db(options.dbName ?? ('uri' in options ? databaseNameOf(options.uri) : 'bankcore'));
   const users: Collection<UserDocument> = db.collection(COLLECTIONS.users);
   const accounts: Collection<AccountDocument> = db.collection(COLLECTIONS.accounts);
   const entries: Collection<LedgerEntryDocument> = db.collection(COLLECTIONS.ledgerEntries);
@@ -145,7 +153,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
         sequence: account.entryCount,
         type: transaction.type,
         amount: int64(leg.amount),
-        balanceAfter: account.balance,
+        balanceAfter: int64(num(account.balance)),
         currency: account.currency,
         counterparty: other ? { bankCode: other.bankCode, accountNumber: other.accountNumber } : null,
         reference: transaction.reference,
@@ -155,7 +163,13 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
     await entries.insertMany(ledger, { session });
     if (claim) {
       await idempotency.insertOne(
-        { _id: transaction.id, ...claim, transaction: transactionToDocument(transaction), accounts: after, createdAt: transaction.createdAt },
+        {
+          _id: transaction.id,
+          ...claim,
+          transaction: transactionToDocument(transaction),
+          accounts: after.map((a) => accountToDocument(accountFromDocument(a))),
+          createdAt: transaction.createdAt,
+        },
         { session },
       );
     }

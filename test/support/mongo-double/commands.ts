@@ -276,6 +276,20 @@ export class CommandRouter {
         ok: 1,
       };
     },
+    aggregate: (cmd, { db, txn }) => {
+      const ns = `${db}.${cmd['aggregate']}`;
+      let docs = this.engine.scan(ns, txn);
+      for (const stage of (cmd['pipeline'] as Document[]) ?? []) {
+        const [op, arg] = Object.entries(stage)[0] ?? [];
+        if (op === '$match') docs = docs.filter((d) => matches(d, arg as Document));
+        else if (op === '$sort') docs = sortDocuments(docs, arg as Document);
+        else if (op === '$skip') docs = docs.slice(Number(arg));
+        else if (op === '$limit') docs = docs.slice(0, Number(arg));
+        else if (op === '$group' && isCountGroup(arg as Document)) docs = docs.length ? [{ _id: (arg as Document)['_id'], n: docs.length }] : [];
+        else throw new CommandError(2, 'BadValue', `the test double does not support the aggregation stage ${JSON.stringify(stage)}`);
+      }
+      return this.cursorReply(ns, docs, undefined, true);
+    },
     count: (cmd, { db, txn }) => ({ n: this.find(`${db}.${cmd['count']}`, txn, cmd['query'] as Document).length, ok: 1 }),
     createIndexes: (cmd, { db }) => {
       const ns = `${db}.${cmd['createIndexes']}`;
@@ -290,7 +304,7 @@ export class CommandRouter {
     },
     listIndexes: (cmd, { db }) => {
       const ns = `${db}.${cmd['listIndexes']}`;
-      const indexes = (this.engine.collection(ns)?.indexes ?? []).map((i) => ({ v: 2, key: i.key, name: i.name, ...(i.unique ? { unique: true } : {}), ...(i.expireAfterSeconds !== undefined ? { expireAfterSeconds: i.expireAfterSeconds } : {}) }));
+      const indexes = (this.engine.collection(ns)?.indexes ?? []).map((i) => ({ v: 2, key: i.key, name: i.name, ...(i.unique && i.name !== '_id_' ? { unique: true } : {}), ...(i.expireAfterSeconds !== undefined ? { expireAfterSeconds: i.expireAfterSeconds } : {}) }));
       return this.cursorReply(ns, indexes, undefined, true);
     },
     drop: (cmd, { db }) => {
@@ -302,6 +316,13 @@ export class CommandRouter {
       return { ok: 1 };
     },
   };
+}
+
+/** Only `{ _id: <constant>, n: { $sum: 1 } }`, the group `countDocuments` sends. */
+function isCountGroup(group: Document): boolean {
+  const keys = Object.keys(group);
+  const sum = group['n'] as Document | undefined;
+  return keys.length === 2 && typeof group['_id'] !== 'object' && sum?.['$sum'] === 1;
 }
 
 /** An unordered write that failed part-way outside a transaction: what was written stays, as in MongoDB. */

@@ -45,7 +45,10 @@ export async function startBestMongo(): Promise<MongoTarget> {
     process.env['MONGOMS_RUNTIME_DOWNLOAD'] ??= 'false';
     const binary = systemMongod();
     if (binary) process.env['MONGOMS_SYSTEM_BINARY'] = binary;
-    const { MongoMemoryReplSet } = await import('mongodb-memory-server');
+    const { MongoMemoryReplSet, DryMongoBinary } = await import('mongodb-memory-server');
+    // Look for a binary first, so an offline machine without one answers at once and quietly.
+    const found = process.env['MONGOMS_RUNTIME_DOWNLOAD'] === 'true' || (await DryMongoBinary.locateBinary({ version: '' }).catch(() => undefined));
+    if (!found) throw new Error('no mongod binary (set MONGOMS_SYSTEM_BINARY, or MONGOMS_RUNTIME_DOWNLOAD=true to download one)');
     const replSet = await MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } });
     const memoryUri = replSet.getUri();
     return {

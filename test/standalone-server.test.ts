@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { CLI, exited, startCli } from './support/cli.js';
@@ -10,15 +13,22 @@ describe('standalone server (npm start)', () => {
     for (const name of ['PORT', 'HOST', 'BANK_JWT_SECRET', 'BANK_STORAGE']) expect(run.stdout).toContain(name);
   });
 
+  it('says when it keeps state in memory only', async () => {
+    const server = await startCli({ BANK_DATA_DIR: '' });
+    expect(server.output()).toContain('storage memory only (BANK_DATA_DIR is empty');
+    expect(await server.stop()).toBe(0);
+  });
+
   it('refuses a secret shorter than 32 bytes at start', () => {
-    const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short' } });
+    const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short', BANK_DATA_DIR: '' } });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('at least 32 bytes');
   });
 
   it('answers, logs one line per request without bodies, and on SIGTERM finishes the request in flight and exits 0', async () => {
-    const server = await startCli({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more' });
-    expect(server.output()).toContain('storage memory');
+    const dataDir = mkdtempSync(join(tmpdir(), 'bankcore-cli-'));
+    const server = await startCli({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more', BANK_DATA_DIR: dataDir });
+    expect(server.output()).toContain(`storage memory, durable in ${dataDir}`);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
 
     const body = JSON.stringify({ username: 'inflight', password: 'in-flight-password' });

@@ -15,7 +15,11 @@ interface Storage {
 
 async function openStorage(kind: string, env: NodeJS.ProcessEnv): Promise<Storage> {
   if (kind === 'memory') {
-    return { adapter: memoryAdapter(), description: 'memory (in memory only: state is lost when the process stops)', close: async () => {} };
+    const dataDir = env['BANK_DATA_DIR'] ?? './data';
+    if (dataDir === '') {
+      return { adapter: memoryAdapter(), description: 'memory only (BANK_DATA_DIR is empty: state is lost when the process stops)', close: async () => {} };
+    }
+    return { adapter: memoryAdapter({ dataDir }), description: `memory, durable in ${dataDir} (journal + snapshots)`, close: async () => {} };
   }
   if (kind !== 'mongodb') throw new Error(`BANK_STORAGE must be "memory" or "mongodb" (got "${kind}")`);
   const uri = env['MONGODB_URI'];
@@ -47,6 +51,8 @@ Environment:
   BANK_JWT_SECRET  HMAC secret for access tokens, at least 32 bytes (unset: a random
                    per-process secret, so tokens do not survive a restart)
   BANK_STORAGE     storage backend: memory (default) or mongodb
+  BANK_DATA_DIR    with memory storage: directory of the journal and snapshots (default ./data);
+                   empty for in-memory only
   MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
                    names the database (default bankcore)
   BANK_TRUST_PROXY 1 to take client addresses from X-Forwarded-For (behind your own proxy only)

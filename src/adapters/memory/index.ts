@@ -1,152 +1,140 @@
-import type {
-  Account,
-  IdempotencyRecord,
-  LedgerEntry,
-  PostTransactionRequest,
-  PostTransactionResult,
-  StorageAdapter,
-  StoredUser,
-} from 'bankcore';
+import { BankError, type StorageAdapter } from 'bankcore';
+import type { DurabilityOptions, DurableStore } from './durable.js';
+import {
+  accepts,
+  applyChange,
+  applyPosting,
+  copyAccount,
+  copyEntry,
+  copyUser,
+  emptyState,
+  idemKey,
+  refKey,
+  type MemoryEvent,
+  type MemoryState,
+} from './state.js';
 
 /** Options of {@link memoryAdapter}. */
-export interface MemoryAdapterOptions {}
-
-const copyAccount = (a: Account): Account => ({ ...a });
-const copyUser = (u: StoredUser): StoredUser => ({ ...u });
-const copyEntry = (e: LedgerEntry): LedgerEntry => ({ ...e, counterparty: e.counterparty && { ...e.counterparty } });
+export interface MemoryAdapterOptions extends DurabilityOptions {
+  /**
+   * Directory for the journal and snapshots. With it, every change is fsynced before it is acknowledged and
+   * state survives restarts and crashes; one process per directory (a lock file enforces it). Without it, state
+   * lives only as long as the process. Needs Node's file system; `bank.init()` must run before use.
+   */
+  dataDir?: string;
+}
 
 /**
- * Creates a storage adapter that keeps everything in this process's memory: the default for embedding and
- * tests. Every money movement is applied synchronously inside one call (no `await` between its checks and its
- * writes), so concurrent callers can never interleave inside it.
+ * Creates a storage adapter that keeps state in this process's memory: the default for embedding and tests, and,
+ * with `dataDir`, a durable single-process store. Every money movement is checked and applied synchronously
+ * inside one call (no `await` between its checks and its writes), so concurrent callers never interleave inside
+ * it; with `dataDir` the call then waits until its journal record is on disk.
  *
+ * @throws BankError CONFIGURATION_INVALID from `init()` when another live process holds `dataDir`;
+ *   STORAGE_UNAVAILABLE when the journal cannot be read or written (a damaged file is named with its offset).
  * @example
  * ```ts
- * import { createBank } from 'bankcore';
- * import { memoryAdapter } from 'bankcore/memory';
- * const bank = createBank({ storage: memoryAdapter(), tokens: { secret } });
+ * const bank = createBank({ storage: memoryAdapter({ dataDir: './data' }), tokens: { secret } });
+ * await bank.init();
  * ```
  */
-export function memoryAdapter(_options: MemoryAdapterOptions = {}): StorageAdapter {
-  const users = new Map<string, StoredUser>();
-  const userIdByKey = new Map<string, string>();
-  const accounts = new Map<string, Account>();
-  const accountIdByRef = new Map<string, string>();
-  const accountIdsByOwner = new Map<string, string[]>();
-  const entriesByAccount = new Map<string, LedgerEntry[]>();
-  const idempotency = new Map<string, IdempotencyRecord>();
-  const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
-  const idemKey = (userId: string, key: string) => `${userId}\u0000${key}`;
+export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapter {
+  let durable: DurableStore | null = null;
+  let volatile: MemoryState = emptyState();
+  const state = () => durable?.state ?? volatile;
 
-  function apply({ transaction, idempotency: claim }: PostTransactionRequest): PostTransactionResult {
-    if (claim) {
-      const earlier = idempotency.get(idemKey(claim.userId, claim.key));
-      if (earlier) {
-        const record = structuredClone(earlier);
-        return earlier.fingerprint === claim.fingerprint ? { status: 'replayed', record } : { status: 'idempotency_key_reused', record };
-      }
-    }
-    const next = new Map<string, number>();
-    for (const leg of transaction.legs) {
-      const account = accounts.get(leg.accountId);
-      if (!account) return { status: 'account_not_found', accountId: leg.accountId };
-      const balance = (next.get(account.id) ?? account.balance) + leg.amount;
-      if (balance < 0) return { status: 'insufficient_funds', accountId: account.id };
-      if (balance > Number.MAX_SAFE_INTEGER) return { status: 'balance_overflow', accountId: account.id };
-      next.set(account.id, balance);
-    }
-    for (const [legIndex, leg] of transaction.legs.entries()) {
-      const account = accounts.get(leg.accountId)!;
-      account.balance += leg.amount;
-      account.entryCount += 1;
-      const other = transaction.legs.find((l) => l.accountId !== leg.accountId);
-      entriesByAccount.get(account.id)!.push({
-        id: `${transaction.id}:${legIndex}`,
-        accountId: account.id,
-        transactionId: transaction.id,
-        sequence: account.entryCount,
-        type: transaction.type,
-        amount: leg.amount,
-        balanceAfter: account.balance,
-        currency: account.currency,
-        counterparty: other ? { bankCode: other.bankCode, accountNumber: other.accountNumber } : null,
-        reference: transaction.reference,
-        createdAt: transaction.createdAt,
-      });
-    }
-    const touched = [...next.keys()].map((id) => copyAccount(accounts.get(id)!));
-    if (claim) {
-      idempotency.set(idemKey(claim.userId, claim.key), structuredClone({ ...claim, transaction, accounts: touched, createdAt: transaction.createdAt }));
-    }
-    return { status: 'posted', transaction: structuredClone(transaction), accounts: touched };
+  // Every call passes here: after a failed write it rebuilds state from disk, so no read shows a change that
+  // was refused. (A read may still see a change whose fsync is pending; if that fsync fails, it is rolled back.)
+  async function ready(): Promise<void> {
+    if (options.dataDir === undefined) return;
+    if (!durable) throw new BankError('STORAGE_UNAVAILABLE', 'The memory adapter with dataDir needs bank.init() before use');
+    await durable.ready();
+  }
+  // Resolves once the change is durable (immediately without dataDir).
+  const persist = (event: MemoryEvent) => (durable ? durable.append(event) : Promise.resolve());
+
+  async function change(event: Exclude<MemoryEvent, { t: 'posting' }>): Promise<boolean> {
+    await ready();
+    if (!accepts(state(), event)) return false;
+    applyChange(state(), event);
+    await persist(event);
+    return true;
   }
 
   return {
-    async ping() {},
-
-    async createUser(user) {
-      if (userIdByKey.has(user.usernameKey)) return false;
-      users.set(user.id, copyUser(user));
-      userIdByKey.set(user.usernameKey, user.id);
-      return true;
+    async init() {
+      if (options.dataDir === undefined || durable) return;
+      // Loaded on demand, so the purely in-memory adapter runs where there is no file system.
+      const { DurableStore } = await import('./durable.js');
+      const store = new DurableStore(options.dataDir, options);
+      await store.open();
+      durable = store;
     },
+    async close() {
+      await durable?.close();
+      volatile = emptyState();
+    },
+    async ping() {
+      await ready();
+    },
+
+    createUser: (user) => change({ t: 'user', user: copyUser(user) }),
     async findUserById(id) {
-      const user = users.get(id);
+      await ready();
+      const user = state().users.get(id);
       return user ? copyUser(user) : null;
     },
     async findUserByUsernameKey(key) {
-      const id = userIdByKey.get(key);
-      return id === undefined ? null : copyUser(users.get(id)!);
+      await ready();
+      const id = state().userIdByKey.get(key);
+      return id === undefined ? null : copyUser(state().users.get(id)!);
     },
-    async updatePassword(userId, passwordHash, credentialVersion) {
-      const user = users.get(userId);
-      if (!user) return false;
-      user.passwordHash = passwordHash;
-      user.credentialVersion = credentialVersion;
-      return true;
-    },
+    updatePassword: (userId, passwordHash, credentialVersion) => change({ t: 'password', userId, passwordHash, credentialVersion }),
 
-    async createAccount(account) {
-      const ref = refKey(account.bankCode, account.accountNumber);
-      if (accountIdByRef.has(ref)) return false;
-      accounts.set(account.id, { ...copyAccount(account), balance: 0, entryCount: 0 });
-      accountIdByRef.set(ref, account.id);
-      const owned = accountIdsByOwner.get(account.ownerId) ?? [];
-      owned.push(account.id);
-      accountIdsByOwner.set(account.ownerId, owned);
-      entriesByAccount.set(account.id, []);
-      return true;
-    },
+    createAccount: (account) => change({ t: 'account', account: copyAccount(account) }),
     async findAccount(bankCode, accountNumber) {
-      const id = accountIdByRef.get(refKey(bankCode, accountNumber));
-      return id === undefined ? null : copyAccount(accounts.get(id)!);
+      await ready();
+      const id = state().accountIdByRef.get(refKey(bankCode, accountNumber));
+      return id === undefined ? null : copyAccount(state().accounts.get(id)!);
     },
     async listAccounts(ownerId) {
-      return (accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(accounts.get(id)!));
+      await ready();
+      const s = state();
+      return (s.accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(s.accounts.get(id)!));
     },
 
     async postTransaction(request) {
-      return apply(request);
+      await ready();
+      const result = applyPosting(state(), request);
+      if (result.status === 'posted') await persist({ t: 'posting', request: structuredClone(request) });
+      // A replay answers for an earlier movement: it must not be acknowledged before that movement is durable.
+      else if (result.status === 'replayed' && durable) await durable.barrier();
+      return result;
     },
     async findIdempotencyRecord(userId, key) {
-      const record = idempotency.get(idemKey(userId, key));
+      await ready();
+      const record = state().idempotency.get(idemKey(userId, key));
+      if (record && durable) await durable.barrier();
       return record ? structuredClone(record) : null;
     },
 
     async listLedgerEntries(accountId, { limit, beforeSequence }) {
-      const entries = entriesByAccount.get(accountId) ?? [];
+      await ready();
+      const entries = state().entriesByAccount.get(accountId) ?? [];
       // Sequence n sits at index n - 1, so a page is a slice, not a scan.
       const end = beforeSequence === null ? entries.length : Math.min(entries.length, Math.max(0, beforeSequence - 1));
       return entries.slice(Math.max(0, end - limit), end).reverse().map(copyEntry);
     },
 
     readLedger() {
-      // Copied now, synchronously: one consistent snapshot even while movements continue.
-      const snapshot = [...accounts.values()].map((account) => ({
-        account: copyAccount(account),
-        entries: entriesByAccount.get(account.id)!.map(copyEntry),
-      }));
       return (async function* () {
+        await ready();
+        const s = state();
+        // Copied in one synchronous step: a consistent snapshot even while movements continue.
+        const snapshot = [...s.accounts.values()].map((account) => ({
+          account: copyAccount(account),
+          entries: s.entriesByAccount.get(account.id)!.map(copyEntry),
+        }));
         yield* snapshot;
       })();
     },

@@ -132,6 +132,8 @@ export function createBank(options: BankOptions): Bank {
     throw new BankError('CONFIGURATION_INVALID', 'maxAmount must be a positive safe integer');
   }
   const ctx = { storage, now, newId, maxAmount };
+  let dummy: Promise<string> | undefined;
+  const dummyHash = () => (dummy ??= hasher.hash(crypto.randomUUID()));
   const movements = createMovements(ctx);
   const openAccountSchema = z.strictObject({
     bankCode: bankCodeSchema,
@@ -166,8 +168,8 @@ export function createBank(options: BankOptions): Bank {
       const { username, password } = parseInput(loginSchema, input, 'login');
       const user = await storage.findUserByUsernameKey(usernameKey(username));
       if (!user) {
-        // Spend one full hash so an unknown username takes as long as a wrong password.
-        await hasher.hash(password);
+        // Take the wrong-password path against a stand-in hash, so an unknown username costs exactly as much.
+        await hasher.verify(password, await dummyHash());
         throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
       }
       const { ok, needsRehash } = await hasher.verify(password, user.passwordHash);

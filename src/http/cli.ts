@@ -85,8 +85,7 @@ async function main(): Promise<void> {
       error: ({ error, ...e }) => console.error(`error in ${e.method} ${e.path} (request ${e.requestId}):`, error),
     },
   });
-  console.log(`bankcore: storage ${storage.description}`);
-  console.log(`listening on ${running.url}`);
+  // Handlers first: whoever reads the "listening on" line may signal at once.
   const stop = (signal: string) => {
     console.log(`bankcore: ${signal} received, finishing requests in flight`);
     running.close().then(() => storage.close()).then(
@@ -99,6 +98,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  console.log(`bankcore: storage ${storage.description}`);
+  console.log(`listening on ${running.url}`);
 }
 
 main().catch((error: unknown) => {

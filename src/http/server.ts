@@ -48,6 +48,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      // How often the two timeouts above are enforced; Node's default (30 s) would let a trickling client
+      // keep a connection far past headersTimeout.
+      connectionsCheckingInterval: 1_000,
     },
     createHttpHandler(bank, options),
   );

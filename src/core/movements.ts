@@ -74,8 +74,9 @@ function accountNotFound(ref: AccountRef): BankError {
   });
 }
 
-function fingerprint(payload: unknown): string {
-  return bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(payload))));
+/** A digest of the request, computed only when there is an idempotency key to guard. */
+function fingerprint(key: string | undefined, payload: () => unknown): string {
+  return key === undefined ? '' : bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(payload()))));
 }
 
 function fromRecord(principal: Principal, record: IdempotencyRecord): MovementResult {
@@ -161,7 +162,7 @@ export function createMovements(ctx: MovementContext) {
 
   async function single(principal: Principal, rawInput: unknown, type: 'deposit' | 'withdrawal'): Promise<MovementResult> {
     const input = parseInput(singleSchema, rawInput, type);
-    const print = fingerprint([type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null]);
+    const print = fingerprint(input.idempotencyKey, () => [type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null]);
     const earlier = await earlierResult(ctx, principal, input.idempotencyKey, print);
     if (earlier) return earlier;
     const account = await findOwnAccount(ctx, principal, input.account);
@@ -171,7 +172,7 @@ export function createMovements(ctx: MovementContext) {
 
   async function transfer(principal: Principal, rawInput: unknown): Promise<MovementResult> {
     const input = parseInput(transferInputSchema, rawInput, 'transfer');
-    const print = fingerprint(['transfer', input.from, input.to, input.amount, input.reference ?? null]);
+    const print = fingerprint(input.idempotencyKey, () => ['transfer', input.from, input.to, input.amount, input.reference ?? null]);
     const earlier = await earlierResult(ctx, principal, input.idempotencyKey, print);
     if (earlier) return earlier;
     const from = await findOwnAccount(ctx, principal, input.from);

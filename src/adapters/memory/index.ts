@@ -6,6 +6,7 @@ import {
   applyPosting,
   copyAccount,
   copyEntry,
+  copyRecord,
   copyUser,
   emptyState,
   idemKey,
@@ -106,7 +107,8 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
     async postTransaction(request) {
       await ready();
       const result = applyPosting(state(), request);
-      if (result.status === 'posted') await persist({ t: 'posting', request: structuredClone(request) });
+      // The record is encoded synchronously inside append(), so the caller's objects are not retained.
+      if (result.status === 'posted') await persist({ t: 'posting', request });
       // A replay answers for an earlier movement: it must not be acknowledged before that movement is durable.
       else if (result.status === 'replayed' && durable) await durable.barrier();
       return result;
@@ -115,7 +117,7 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
       await ready();
       const record = state().idempotency.get(idemKey(userId, key));
       if (record && durable) await durable.barrier();
-      return record ? structuredClone(record) : null;
+      return record ? copyRecord(record) : null;
     },
 
     async listLedgerEntries(accountId, { limit, beforeSequence }) {

@@ -1,4 +1,4 @@
-import type { Account, IdempotencyRecord, LedgerEntry, PostTransactionRequest, PostTransactionResult, StoredUser } from 'bankcore';
+import type { Account, IdempotencyRecord, LedgerEntry, PostTransactionRequest, PostTransactionResult, StoredUser, Transaction } from 'bankcore';
 
 /** Everything the memory adapter knows. Replaced wholesale when state is reloaded from disk. */
 export interface MemoryState {
@@ -33,6 +33,9 @@ export const idemKey = (userId: string, key: string) => `${userId}\u0000${key}`;
 export const copyAccount = (a: Account): Account => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
 export const copyEntry = (e: LedgerEntry): LedgerEntry => ({ ...e, counterparty: e.counterparty && { ...e.counterparty } });
+// Dates are shared, not copied: nothing in bankcore mutates one.
+const copyTransaction = (t: Transaction): Transaction => ({ ...t, legs: t.legs.map((l) => ({ ...l })) });
+export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({ ...r, transaction: copyTransaction(r.transaction), accounts: r.accounts.map(copyAccount) });
 
 /** Whether `event` would change state; a `false` is an expected refusal (duplicate user, account, unknown user). */
 export function accepts(state: MemoryState, event: Exclude<MemoryEvent, { t: 'posting' }>): boolean {
@@ -80,7 +83,7 @@ export function applyPosting(state: MemoryState, { transaction, idempotency: cla
   if (claim) {
     const earlier = state.idempotency.get(idemKey(claim.userId, claim.key));
     if (earlier) {
-      const record = structuredClone(earlier);
+      const record = copyRecord(earlier);
       return earlier.fingerprint === claim.fingerprint ? { status: 'replayed', record } : { status: 'idempotency_key_reused', record };
     }
   }
@@ -114,9 +117,10 @@ export function applyPosting(state: MemoryState, { transaction, idempotency: cla
   }
   const touched = [...next.keys()].map((id) => copyAccount(state.accounts.get(id)!));
   if (claim) {
-    state.idempotency.set(idemKey(claim.userId, claim.key), structuredClone({ ...claim, transaction, accounts: touched, createdAt: transaction.createdAt }));
+    const record = { ...claim, transaction: copyTransaction(transaction), accounts: touched.map(copyAccount), createdAt: transaction.createdAt };
+    state.idempotency.set(idemKey(claim.userId, claim.key), record);
   }
-  return { status: 'posted', transaction: structuredClone(transaction), accounts: touched };
+  return { status: 'posted', transaction: copyTransaction(transaction), accounts: touched };
 }
 
 /** Applies any event during replay; a posting that does not post here means the journal is not this state's. */

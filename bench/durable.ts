@@ -1,0 +1,54 @@
+// Durable deposits per second (journal + fsync before acknowledging) against a plain loop that appends one
+// record and fsyncs it per operation, on the same disk, in the same run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
+import { memoryAdapter } from 'bankcore/memory';
+import { fmt, opsPerSecond, type Row } from './lib.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const scratch = () => mkdtempSync(join(process.cwd(), 'bench', '.tmp-'));
+
+async function fsyncLoop(): Promise<number> {
+  const dir = scratch();
+  const file = await open(join(dir, 'plain.log'), 'a');
+  const record = Buffer.alloc(300, 'x');
+  const rate = await opsPerSecond(async () => {
+    await file.write(record);
+    await file.datasync();
+  }, SECONDS);
+  await file.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+async function durableDeposits(concurrency: number): Promise<number> {
+  const dir = scratch();
+  const bank = createBank({
+    storage: memoryAdapter({ dataDir: dir }),
+    tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' },
+    passwordHashing: INSECURE_TEST_PASSWORD_HASHING,
+  });
+  await bank.init();
+  await bank.register({ username: 'bench', password: 'benchmark password' });
+  const me = await bank.authenticate((await bank.login({ username: 'bench', password: 'benchmark password' })).accessToken);
+  const accounts = Array.from({ length: 8 }, (_, i) => ({ bankCode: 'BENCH', accountNumber: `DUR${1000 + i}` }));
+  for (const account of accounts) await bank.openAccount(me, account);
+  let n = 0;
+  const rate = await opsPerSecond(() => bank.deposit(me, { account: accounts[n++ % accounts.length]!, amount: 1 }), SECONDS, concurrency);
+  await bank.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+export async function durableScenarios(): Promise<Row[]> {
+  const baseline = await fsyncLoop();
+  const one = await durableDeposits(1);
+  const many = await durableDeposits(64);
+  const base = `${fmt(baseline)}/s append+fsync loop`;
+  return [
+    { scenario: 'durable deposits, 1 client', measured: `${fmt(one)}/s`, baseline: base, ratio: one / baseline, target: '–', met: null },
+    { scenario: 'durable deposits, 64 concurrent clients (group commit)', measured: `${fmt(many)}/s`, baseline: base, ratio: many / baseline, target: '≥ 10×', met: many / baseline >= 10 },
+  ];
+}

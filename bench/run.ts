@@ -1,0 +1,23 @@
+// `npm run bench [scenario…]`: runs the benchmark suite, prints one table and writes bench/results/latest.md.
+// Every figure is a ratio against a baseline measured in the same run on the same machine.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { durableScenarios } from './durable.js';
+import { machine, table, type Row } from './lib.js';
+
+const SCENARIOS: Record<string, () => Promise<Row[]>> = {
+  durable: durableScenarios,
+};
+
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+const rows: Row[] = [];
+for (const name of names) {
+  const run = SCENARIOS[name];
+  if (!run) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  console.error(`bench: ${name}…`);
+  rows.push(...(await run()));
+}
+const report = `# Benchmark results\n\nMachine: ${machine()}. Run: ${new Date().toISOString()}. Scenarios: ${names.join(', ')}.\n\n${table(rows)}\n`;
+console.log(report);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.md', import.meta.url), report);

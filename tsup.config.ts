@@ -1,8 +1,9 @@
+import { copyFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
 // at run time (the package resolves its own name through `exports`).
-const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'mongodb', 'vitest'];
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'mongodb', 'vitest'];
 
 export default defineConfig([
   {
@@ -12,6 +13,7 @@ export default defineConfig([
       testing: 'src/testing/index.ts',
       http: 'src/http/index.ts',
       mongodb: 'src/adapters/mongodb/index.ts',
+      node: 'src/node/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -19,6 +21,10 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     external,
+    // Gives the CJS build an `import.meta.url`, which the worker pool uses to find its worker script.
+    shims: true,
+    // The worker script is plain ESM, copied beside the entry that starts it.
+    onSuccess: async () => copyFile('src/node/hash-worker.mjs', 'dist/hash-worker.mjs'),
   },
   {
     entry: { cli: 'src/http/cli.ts' },

@@ -39,7 +39,7 @@ export function table(rows: Row[]): string {
   const lines = [
     '| scenario | measured | baseline (same run) | ratio | target | met |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.measured} | ${r.baseline} | ${r.ratio.toFixed(2)}× | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : `**no**${r.note ? `: ${r.note}` : ''}`} |`),
+    ...rows.map((r) => `| ${r.scenario} | ${r.measured} | ${r.baseline} | ${Number.isNaN(r.ratio) ? '–' : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.met === null ? '–' : r.met ? 'yes' : `**no**${r.note ? `: ${r.note}` : ''}`} |`),
   ];
   return lines.join('\n');
 }

@@ -1,10 +1,18 @@
 // `npm run bench [scenario…]`: runs the benchmark suite, prints one table and writes bench/results/latest.md.
 // Every figure is a ratio against a baseline measured in the same run on the same machine.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { coreScenarios } from './core.js';
 import { durableScenarios } from './durable.js';
+import { loginScenarios } from './logins.js';
+import { memoryScenarios } from './memory.js';
+import { httpScenarios } from './http.js';
 import { machine, table, type Row } from './lib.js';
 
 const SCENARIOS: Record<string, () => Promise<Row[]>> = {
+  http: httpScenarios,
+  core: coreScenarios,
+  logins: loginScenarios,
+  memory: memoryScenarios,
   durable: durableScenarios,
 };
 

@@ -93,6 +93,33 @@ describe('authenticate', () => {
     expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('TOKEN_EXPIRED');
   });
 
+  it('expires a token that was verified (and remembered) before', async () => {
+    const clock = manualClock();
+    const bank = makeBank({ clock: clock.now });
+    await userIn(bank, 'alice');
+    const { accessToken } = await bank.login({ username: 'alice', password: passwordOf('alice') });
+    await bank.authenticate(accessToken);
+    clock.advance(900 + 6);
+    expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('revokes a token that was verified (and remembered) before the password changed', async () => {
+    const bank = makeBank();
+    const me = await userIn(bank, 'alice');
+    const { accessToken } = await bank.login({ username: 'alice', password: passwordOf('alice') });
+    await bank.authenticate(accessToken);
+    await bank.changePassword(me, { currentPassword: passwordOf('alice'), newPassword: 'a brand new passphrase' });
+    expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('INVALID_TOKEN');
+  });
+
+  it('works the same with the verified-token cache turned off', async () => {
+    const bank = makeBank({ tokens: { secret: SECRET, cacheSize: 0 } });
+    const me = await userIn(bank, 'alice');
+    const { accessToken } = await bank.login({ username: 'alice', password: passwordOf('alice') });
+    expect(await bank.authenticate(accessToken)).toEqual(me);
+    expect(await bank.authenticate(accessToken)).toEqual(me);
+  });
+
   it('accepts a token within its lifetime and the clock tolerance', async () => {
     const clock = manualClock();
     const bank = makeBank({ clock: clock.now });

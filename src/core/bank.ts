@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BankError } from './errors.js';
+import { newId as defaultId } from './ids.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
 import {
@@ -32,7 +33,7 @@ export interface BankOptions {
   maxAmount?: number;
   /** Time source; default `() => new Date()`. */
   clock?: () => Date;
-  /** Id generator for users, accounts, transactions and entries; default `crypto.randomUUID`. */
+  /** Id generator for users, accounts and transactions; default random v4 UUIDs. */
   ids?: () => string;
 }
 
@@ -121,7 +122,7 @@ function publicUser(user: StoredUser): User {
 export function createBank(options: BankOptions): Bank {
   const storage = options.storage;
   const now = options.clock ?? (() => new Date());
-  const newId = options.ids ?? (() => crypto.randomUUID());
+  const newId = options.ids ?? defaultId;
   const tokens = new TokenService(options.tokens, now);
   const hasher = options.passwordHasher ?? createPasswordHasher(options.passwordHashing);
   const currencyCheck = currencySchema.safeParse(options.currency ?? 'USD');

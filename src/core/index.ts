@@ -6,10 +6,12 @@ export type { DepositInput, TransferInput } from './movements.js';
 export {
   createPasswordHasher,
   constantTimeEqual,
+  inProcessKdf,
+  kdfOptions,
   DEFAULT_PASSWORD_HASHING,
   INSECURE_TEST_PASSWORD_HASHING,
 } from './passwords.js';
-export type { PasswordHasher, PasswordHashing } from './passwords.js';
+export type { PasswordHasher, PasswordHashing, PasswordKdf } from './passwords.js';
 export * as schemas from './schemas.js';
 export type {
   IdempotencyClaim,

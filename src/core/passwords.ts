@@ -82,18 +82,23 @@ function parse(stored: string): { params: PasswordHashing; salt: Uint8Array; has
   return { params, salt, hash };
 }
 
-function derive(params: PasswordHashing, password: string, salt: Uint8Array): Promise<Uint8Array> {
-  // NFKC so the same password typed on different keyboards (composed or decomposed) verifies (NIST 800-63B).
-  const input = encoder.encode(password.normalize('NFKC'));
+/**
+ * The key-derivation step of a password hash: the one expensive call, which a worker pool may run elsewhere.
+ * `input` is the UTF-8 of the NFKC-normalised password.
+ */
+export type PasswordKdf = (params: PasswordHashing, input: Uint8Array, salt: Uint8Array) => Promise<Uint8Array>;
+
+/** noble's async argon2id / scrypt on the calling thread; they yield to the event loop every few milliseconds. */
+export const inProcessKdf: PasswordKdf = (params, input, salt) =>
+  params.algorithm === 'argon2id'
+    ? argon2idAsync(input, salt, kdfOptions(params) as { m: number; t: number; p: number; dkLen: number })
+    : scryptAsync(input, salt, kdfOptions(params) as { N: number; r: number; p: number; dkLen: number; maxmem: number });
+
+/** The options noble takes for `params`, as plain data (they cross to worker threads unchanged). */
+export function kdfOptions(params: PasswordHashing): Record<string, number> {
   return params.algorithm === 'argon2id'
-    ? argon2idAsync(input, salt, { m: params.memoryKiB, t: params.iterations, p: params.parallelism, dkLen: HASH_BYTES })
-    : scryptAsync(input, salt, {
-        N: 2 ** params.log2N,
-        r: params.blockSize,
-        p: params.parallelism,
-        dkLen: HASH_BYTES,
-        maxmem: 2 ** params.log2N * params.blockSize * 128 * 2,
-      });
+    ? { m: params.memoryKiB, t: params.iterations, p: params.parallelism, dkLen: HASH_BYTES }
+    : { N: 2 ** params.log2N, r: params.blockSize, p: params.parallelism, dkLen: HASH_BYTES, maxmem: 2 ** params.log2N * params.blockSize * 128 * 2 };
 }
 
 function assertStrongEnough(params: PasswordHashing): void {
@@ -115,6 +120,7 @@ function assertStrongEnough(params: PasswordHashing): void {
  * event loop while it works).
  *
  * @param params - defaults to {@link DEFAULT_PASSWORD_HASHING}.
+ * @param kdf - where the derivation runs; default this thread. `bankcore/node` passes a worker pool.
  * @throws BankError CONFIGURATION_INVALID when parameters are below the OWASP minimum without `insecure: true`.
  * @example
  * ```ts
@@ -123,22 +129,24 @@ function assertStrongEnough(params: PasswordHashing): void {
  * (await hasher.verify('correct horse battery', stored)).ok // true
  * ```
  */
-export function createPasswordHasher(params: PasswordHashing = DEFAULT_PASSWORD_HASHING): PasswordHasher {
+export function createPasswordHasher(params: PasswordHashing = DEFAULT_PASSWORD_HASHING, kdf: PasswordKdf = inProcessKdf): PasswordHasher {
   assertStrongEnough(params);
   const prefix = encode(params);
+  // NFKC so the same password typed on different keyboards (composed or decomposed) verifies (NIST 800-63B).
+  const input = (password: string) => encoder.encode(password.normalize('NFKC'));
   return {
     async hash(password) {
       const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-      return `${prefix}$${b64(salt)}$${b64(await derive(params, password, salt))}`;
+      return `${prefix}$${b64(salt)}$${b64(await kdf(params, input(password), salt))}`;
     },
     async verify(password, stored) {
       const parsed = parse(stored);
       if (!parsed) {
         // Spend the same time as a real check, so a corrupt record is not a timing oracle.
-        await derive(params, password, crypto.getRandomValues(new Uint8Array(SALT_BYTES)));
+        await kdf(params, input(password), crypto.getRandomValues(new Uint8Array(SALT_BYTES)));
         return { ok: false, needsRehash: true };
       }
-      const actual = await derive(parsed.params, password, parsed.salt);
+      const actual = await kdf(parsed.params, input(password), parsed.salt);
       return { ok: constantTimeEqual(actual, parsed.hash), needsRehash: encode(parsed.params) !== prefix };
     },
   };

@@ -13,6 +13,12 @@ export interface TokenOptions {
   ttlSeconds?: number;
   /** Accepted clock skew in seconds; default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * How many verified tokens to remember, so a token used again skips signature verification; default 10 000,
+   * 0 turns it off. Only tokens that passed full verification enter; expiry is still checked on every use, and
+   * revocation (a password change) is checked by `authenticate` against storage every time.
+   */
+  cacheSize?: number;
 }
 
 /** The verified claims bankcore relies on. */
@@ -31,6 +37,9 @@ export class TokenService {
   private readonly audience: string;
   private readonly tolerance: number;
   private readonly now: () => Date;
+  private readonly cacheSize: number;
+  /** token → its claims and the last second it may be used; Map order makes it a FIFO for eviction. */
+  private readonly verified = new Map<string, VerifiedToken & { usableUntil: number }>();
 
   constructor(options: TokenOptions, now: () => Date) {
     const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
@@ -46,6 +55,7 @@ export class TokenService {
     this.audience = options.audience ?? 'bankcore';
     this.tolerance = options.clockToleranceSeconds ?? 5;
     this.now = now;
+    this.cacheSize = options.cacheSize ?? 10_000;
     this.key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     // An import failure surfaces at first use; do not let it become an unhandled rejection before then.
     this.key.catch(() => undefined);
@@ -66,11 +76,27 @@ export class TokenService {
   }
 
   /**
-   * Verifies signature (HS256 only), issuer, audience, expiry and age.
+   * Verifies signature (HS256 only), issuer, audience, expiry and age; a token verified before skips the
+   * signature check but not the expiry check.
    *
    * @throws BankError TOKEN_EXPIRED when expired; INVALID_TOKEN for anything else wrong.
    */
   async verify(token: string): Promise<VerifiedToken> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return { userId: cached.userId, credentialVersion: cached.credentialVersion };
+      this.verified.delete(token);
+      throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
+    }
+    const claims = await this.verifyFully(token);
+    if (this.cacheSize > 0) {
+      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims);
+    }
+    return { userId: claims.userId, credentialVersion: claims.credentialVersion };
+  }
+
+  private async verifyFully(token: string): Promise<VerifiedToken & { usableUntil: number }> {
     try {
       const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
@@ -87,7 +113,9 @@ export class TokenService {
       if (typeof payload.sub !== 'string' || typeof cv !== 'number' || !Number.isSafeInteger(cv)) {
         throw new BankError('INVALID_TOKEN', 'The access token is invalid');
       }
-      return { userId: payload.sub, credentialVersion: cv };
+      // Usable until `exp`, and never past the age limit that jwtVerify just enforced.
+      const usableUntil = Math.min(payload.exp!, payload.iat! + this.ttlSeconds);
+      return { userId: payload.sub, credentialVersion: cv, usableUntil };
     } catch (error) {
       if (error instanceof BankError) throw error;
       if (error instanceof joseErrors.JWTExpired) {

@@ -120,9 +120,11 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
       }
       response.headers['x-request-id'] = requestId;
       response.headers['x-content-type-options'] = 'nosniff';
-      const entry = { method: req.method, path: req.path, status: response.status, durationMs: performance.now() - started, requestId };
-      if (failure !== undefined) logger.error({ ...entry, error: failure });
-      logger.request?.(entry);
+      if (failure !== undefined || logger.request) {
+        const entry = { method: req.method, path: req.path, status: response.status, durationMs: performance.now() - started, requestId };
+        if (failure !== undefined) logger.error({ ...entry, error: failure });
+        logger.request?.(entry);
+      }
       return response;
     },
   };

@@ -36,7 +36,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
 function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
   if (res.headersSent || res.destroyed) return;
   const payload = response.body === null ? '' : JSON.stringify(response.body);
-  const headers: Record<string, string | number> = { ...response.headers, 'content-length': Buffer.byteLength(payload) };
+  const headers: Record<string, string | number> = response.headers;
+  headers['content-length'] = Buffer.byteLength(payload);
   if (response.status === 413) headers['connection'] = 'close';
   res.writeHead(response.status, headers);
   res.end(req.method === 'HEAD' ? undefined : payload);

@@ -25,11 +25,11 @@ export interface Route {
 }
 
 const NO_STORE = { 'cache-control': 'no-store' };
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
-  body,
-});
+const json = (status: number, body: unknown, extra?: Record<string, string>): HttpResponse => {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (extra) Object.assign(headers, extra);
+  return { status, headers, body };
+};
 
 export const accountJson = (a: Account) => ({
   id: a.id,
@@ -148,7 +148,8 @@ export const ROUTES: Route[] = [
     path: '/balance',
     async handle(req, { bank }) {
       const me = await principalOf(req, bank);
-      const query = parse(s.balanceQuery, queryObject(req), 'balance query');
+      // The common case, no query, skips parsing altogether.
+      const query = req.query.size === 0 ? {} : parse(s.balanceQuery, queryObject(req), 'balance query');
       const accounts =
         query.bankCode !== undefined && query.accountNumber !== undefined
           ? [await bank.getAccount(me, { bankCode: query.bankCode, accountNumber: query.accountNumber })]

@@ -1,0 +1,138 @@
+// HTTP scenarios: bankcore's GET /balance and POST /deposit against a raw node:http baseline and against the
+// same endpoints written with Express, Fastify and FastAPI. Each server runs in its own process; autocannon
+// drives it from this one (50 keep-alive connections).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { fmt, type Row } from './lib.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const CONNECTIONS = 50;
+
+interface Target {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+export const SERVERS: Record<string, Target> = {
+  raw: { name: 'raw node:http (40-byte JSON)', command: process.execPath, args: ['bench/servers/raw.mjs'] },
+  bankcore: { name: 'bankcore', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap' } },
+  express: { name: 'Express + jsonwebtoken', command: process.execPath, args: ['bench/peers/express.mjs'] },
+  fastify: { name: 'Fastify + jsonwebtoken', command: process.execPath, args: ['bench/peers/fastify.mjs'] },
+  fastapi: { name: 'FastAPI + uvicorn + PyJWT', command: '/usr/bin/python3', args: ['bench/peers/fastapi_app.py'] },
+};
+
+export interface Started {
+  child: ChildProcess;
+  port: number;
+  info: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+export async function startTarget(target: Target): Promise<Started> {
+  const child = spawn(target.command, target.args, { env: { ...process.env, ...target.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code}`)));
+  });
+  const info = JSON.parse(first) as Record<string, unknown>;
+  const port = Number(info['port']);
+  await waitForPort(port);
+  return {
+    child,
+    port,
+    info,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+export interface Load {
+  rps: number;
+  p99: number;
+  non2xx: number;
+}
+
+export async function load(port: number, path: string, options: { method?: 'GET' | 'POST'; token?: string; body?: string; seconds?: number; connections?: number } = {}): Promise<Load> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    method: options.method ?? 'GET',
+    headers,
+    ...(options.body ? { body: options.body } : {}),
+    connections: options.connections ?? CONNECTIONS,
+    duration: options.seconds ?? SECONDS,
+  });
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+const depositBody = JSON.stringify({ bankCode: 'BENCH', accountNumber: 'HTTP0001', amount: 1 });
+
+async function measure(target: Target): Promise<{ balance: Load; deposit: Load }> {
+  const server = await startTarget(target);
+  try {
+    const token = server.info['token'] as string | undefined;
+    await load(server.port, '/balance', { token, seconds: 1 }); // warm-up (JIT)
+    const balance = await load(server.port, '/balance', { token });
+    const deposit = await load(server.port, '/deposit', { method: 'POST', token, body: depositBody });
+    return { balance, deposit };
+  } finally {
+    await server.stop();
+  }
+}
+
+const show = (l: Load) => `${fmt(l.rps)} req/s, p99 ${fmt(l.p99, 1)} ms${l.non2xx ? `, ${fmt(l.non2xx)} non-2xx` : ''}`;
+
+export async function httpScenarios(): Promise<Row[]> {
+  const raw = await measure(SERVERS['raw']!);
+  const ours = await measure(SERVERS['bankcore']!);
+  const rows: Row[] = [
+    { scenario: 'GET /balance vs raw node:http', measured: show(ours.balance), baseline: show(raw.balance), ratio: ours.balance.rps / raw.balance.rps, target: '≥ 0.5×', met: ours.balance.rps / raw.balance.rps >= 0.5 && ours.balance.non2xx === 0 },
+    { scenario: 'POST /deposit vs raw node:http', measured: show(ours.deposit), baseline: show(raw.deposit), ratio: ours.deposit.rps / raw.deposit.rps, target: '≥ 0.3×', met: ours.deposit.rps / raw.deposit.rps >= 0.3 && ours.deposit.non2xx === 0 },
+  ];
+  for (const key of ['express', 'fastify', 'fastapi']) {
+    const peer = SERVERS[key]!;
+    if (key === 'fastapi' && !existsSync('/usr/bin/python3')) {
+      rows.push({ scenario: `vs ${peer.name}`, measured: '–', baseline: 'not run: no /usr/bin/python3', ratio: NaN, target: 'ahead', met: null });
+      continue;
+    }
+    let theirs;
+    try {
+      theirs = await measure(peer);
+    } catch (error) {
+      rows.push({ scenario: `vs ${peer.name}`, measured: '–', baseline: `not run: ${(error as Error).message} (apt-get install python3-fastapi python3-uvicorn python3-jwt)`, ratio: NaN, target: 'ahead', met: null });
+      continue;
+    }
+    for (const endpoint of ['balance', 'deposit'] as const) {
+      const [a, b] = [ours[endpoint], theirs[endpoint]];
+      rows.push({
+        scenario: `${endpoint === 'balance' ? 'GET /balance' : 'POST /deposit'} vs ${peer.name}`,
+        measured: show(a),
+        baseline: show(b),
+        ratio: a.rps / b.rps,
+        target: 'ahead in req/s and p99',
+        met: a.rps > b.rps && a.p99 <= b.p99,
+      });
+    }
+  }
+  return rows;
+}

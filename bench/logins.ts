@@ -1,0 +1,66 @@
+// Logins per second at the default (OWASP-minimum) argon2id cost with 8 concurrent clients, against what one
+// thread of the same hash achieves in this run; and the p99 of GET /balance while that login storm runs.
+import { argon2id } from '@noble/hashes/argon2.js';
+import autocannon from 'autocannon';
+import { DEFAULT_PASSWORD_HASHING, kdfOptions } from 'bankcore';
+import { fmt, type Row } from './lib.js';
+import { load, SERVERS, startTarget } from './http.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+
+function oneThreadHashesPerSecond(): number {
+  const options = kdfOptions(DEFAULT_PASSWORD_HASHING);
+  const started = performance.now();
+  let n = 0;
+  while (performance.now() - started < SECONDS * 1000) {
+    argon2id('benchmark password', 'saltsaltsaltsalt', options);
+    n++;
+  }
+  return n / ((performance.now() - started) / 1000);
+}
+
+function loginStorm(port: number, password: string) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/token`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: 'bench', password }).toString(),
+    connections: 8,
+    duration: SECONDS,
+  });
+}
+
+/** Logins per second alone, then the p99 of GET /balance without and with a login storm running. */
+async function storm(hasher: 'pool' | 'single'): Promise<{ logins: number; balanceP99: number; quietP99: number }> {
+  const server = await startTarget({ ...SERVERS['bankcore']!, env: hasher === 'single' ? { BENCH_HASHER: 'single' } : {} });
+  try {
+    const token = server.info['token'] as string;
+    const password = server.info['password'] as string;
+    const alone = await loginStorm(server.port, password);
+    if (alone.non2xx > 0) throw new Error(`${alone.non2xx} logins failed`);
+    const quiet = await load(server.port, '/balance', { token, seconds: 2, connections: 10 });
+    const [, during] = await Promise.all([loginStorm(server.port, password), load(server.port, '/balance', { token, seconds: SECONDS, connections: 10 })]);
+    return { logins: alone.requests.total / SECONDS, balanceP99: during.p99, quietP99: quiet.p99 };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function loginScenarios(): Promise<Row[]> {
+  const oneThread = oneThreadHashesPerSecond();
+  const pooled = await storm('pool');
+  const single = await storm('single');
+  const base = `${fmt(oneThread, 1)}/s, one thread of the same hash`;
+  return [
+    { scenario: 'logins (POST /token), worker pool, 8 clients', measured: `${fmt(pooled.logins, 1)}/s`, baseline: base, ratio: pooled.logins / oneThread, target: '≥ 1.8×', met: pooled.logins / oneThread >= 1.8 },
+    { scenario: 'logins, in-process async hasher (no workers)', measured: `${fmt(single.logins, 1)}/s`, baseline: base, ratio: single.logins / oneThread, target: '–', met: null },
+    {
+      scenario: 'GET /balance p99 during the login storm (pool)',
+      measured: `${fmt(pooled.balanceP99, 1)} ms`,
+      baseline: `${fmt(pooled.quietP99, 1)} ms without logins`,
+      ratio: pooled.balanceP99 / Math.max(pooled.quietP99, 1),
+      target: '≤ 25 ms',
+      met: pooled.balanceP99 <= 25,
+    },
+  ];
+}

@@ -1,0 +1,26 @@
+// bankcore's standalone server set up for a benchmark, from the built package (as users run it): in-memory
+// storage, one user with one funded account. Prints { port, token, account, password } on its first line.
+import { createBank } from 'bankcore';
+import { memoryAdapter } from 'bankcore/memory';
+import { startServer } from 'bankcore/http';
+import { createThreadedPasswordHasher } from 'bankcore/node';
+
+// BENCH_HASH=cheap for the request benchmarks (no logins measured); the default cost for the login storm.
+const hashing = process.env.BENCH_HASH === 'cheap' ? { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true } : undefined;
+const passwordHasher = process.env.BENCH_HASHER === 'single' ? undefined : createThreadedPasswordHasher(hashing);
+const bank = createBank({
+  storage: memoryAdapter(),
+  tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' },
+  ...(passwordHasher ? { passwordHasher } : { passwordHashing: hashing }),
+});
+await bank.init();
+const password = 'benchmark password';
+await bank.register({ username: 'bench', password });
+const { accessToken } = await bank.login({ username: 'bench', password });
+const me = await bank.authenticate(accessToken);
+const account = { bankCode: 'BENCH', accountNumber: 'HTTP0001' };
+await bank.openAccount(me, account);
+await bank.deposit(me, { account, amount: 1_000_000 });
+const server = await startServer({ bank, port: 0, rateLimits: false, maxConnections: 10_000, logger: { error: () => {} } });
+console.log(JSON.stringify({ port: Number(new URL(server.url).port), token: accessToken, account, password }));
+process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile

@@ -1,0 +1,76 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createPasswordHasher, kdfOptions, type PasswordHasher, type PasswordHashing, type PasswordKdf } from 'bankcore';
+
+/** Options of {@link createThreadedPasswordHasher}. */
+export interface ThreadedHasherOptions {
+  /** Worker threads; default the number of cores. */
+  threads?: number;
+}
+
+interface Job {
+  id: number;
+  resolve: (hash: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A password hasher whose key derivations run in a pool of `worker_threads`, so logins use every core and
+ * never stall the event loop that serves other requests. Same hashes, parameters and checks as
+ * `createPasswordHasher`; only where the work runs differs. Workers are unref'd: they do not keep the process
+ * alive. Node only; elsewhere use the default in-process hasher.
+ *
+ * @param params - defaults to argon2id at OWASP's minimum.
+ * @throws BankError CONFIGURATION_INVALID for parameters below the OWASP minimum without `insecure: true`.
+ * @example
+ * ```ts
+ * import { createThreadedPasswordHasher } from 'bankcore/node';
+ * const bank = createBank({ storage, tokens, passwordHasher: createThreadedPasswordHasher() });
+ * ```
+ */
+export function createThreadedPasswordHasher(params?: PasswordHashing, options: ThreadedHasherOptions = {}): PasswordHasher {
+  const size = Math.max(1, options.threads ?? availableParallelism());
+  const jobs = new Map<number, Job>();
+  const idle: Worker[] = [];
+  const waiting: Array<{ job: Job; message: object }> = [];
+  let nextId = 1;
+  let workers: Worker[] | null = null;
+
+  function start(): Worker[] {
+    return Array.from({ length: size }, () => {
+      const worker = new Worker(new URL('./hash-worker.mjs', import.meta.url));
+      worker.unref();
+      worker.on('message', ({ id, hash, error }: { id: number; hash?: Uint8Array; error?: string }) => {
+        const job = jobs.get(id);
+        jobs.delete(id);
+        if (job) error ? job.reject(new Error(error)) : job.resolve(new Uint8Array(hash!));
+        const next = waiting.shift();
+        if (next) dispatch(worker, next.job, next.message);
+        else idle.push(worker);
+      });
+      worker.on('error', (error) => {
+        for (const job of jobs.values()) job.reject(error);
+        jobs.clear();
+      });
+      idle.push(worker);
+      return worker;
+    });
+  }
+
+  function dispatch(worker: Worker, job: Job, message: object): void {
+    jobs.set(job.id, job);
+    worker.postMessage(message);
+  }
+
+  const kdf: PasswordKdf = (p, input, salt) =>
+    new Promise((resolve, reject) => {
+      workers ??= start();
+      const job = { id: nextId++, resolve, reject };
+      const message = { id: job.id, algorithm: p.algorithm, options: kdfOptions(p), input, salt };
+      const worker = idle.pop();
+      if (worker) dispatch(worker, job, message);
+      else waiting.push({ job, message });
+    });
+
+  return createPasswordHasher(params, kdf);
+}

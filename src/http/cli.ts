@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createBank, type StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
+import { createThreadedPasswordHasher } from 'bankcore/node';
 import type { RateLimitStore } from './rate-limit.js';
 import { startServer } from './server.js';
 
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
     secret = randomBytes(32).toString('base64url');
     console.warn('bankcore: BANK_JWT_SECRET is not set; using a random secret: tokens will not survive a restart');
   }
-  const bank = createBank({ storage: storage.adapter, tokens: { secret } });
+  // Password hashing in worker threads: logins use every core and never stall other requests.
+  const bank = createBank({ storage: storage.adapter, tokens: { secret }, passwordHasher: createThreadedPasswordHasher() });
   await bank.init();
   const running = await startServer({
     bank,

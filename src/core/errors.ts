@@ -17,6 +17,15 @@ export const BANK_ERROR_CODES = [
   'RATE_LIMITED',
   'STORAGE_UNAVAILABLE',
   'CONFIGURATION_INVALID',
+  // Raised by the HTTP layer and its client for problems of the request itself, not of the bank.
+  'MALFORMED_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'INTERNAL',
+  // Raised only by `bankcore/client` when the server could not be reached, after its retries.
+  'NETWORK_ERROR',
 ] as const;
 
 /** A machine-readable error code: one of {@link BANK_ERROR_CODES}. */
@@ -35,6 +44,8 @@ export interface BankErrorDetails {
   issues?: ValidationIssue[];
   /** Present with `RATE_LIMITED`: seconds until a retry may succeed. */
   retryAfterSeconds?: number;
+  /** Present with `METHOD_NOT_ALLOWED`: the methods the path takes, as for an `Allow` header. */
+  allow?: string;
   [key: string]: unknown;
 }
 

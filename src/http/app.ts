@@ -1,6 +1,6 @@
 import { BankError, isBankError, type Bank } from 'bankcore';
 import { buildOpenApiDocument } from './openapi.js';
-import { bankErrorResponse, HttpError, problemResponse, type HttpResponse } from './problem.js';
+import { bankErrorResponse, problemResponse, type HttpResponse } from './problem.js';
 import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from './rate-limit.js';
 import type { HttpRequest } from './request.js';
 import { ROUTES, type RouteContext } from './routes.js';
@@ -84,9 +84,9 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
 
   function toResponse(error: unknown, requestId: string): { response: HttpResponse; unexpected: boolean } {
     if (isBankError(error)) {
-      return { response: bankErrorResponse(error), unexpected: error.code === 'CONFIGURATION_INVALID' || error.code === 'STORAGE_UNAVAILABLE' };
+      const unexpected = error.code === 'CONFIGURATION_INVALID' || error.code === 'STORAGE_UNAVAILABLE' || error.code === 'INTERNAL';
+      return { response: bankErrorResponse(error), unexpected };
     }
-    if (error instanceof HttpError) return { response: problemResponse(error.code, error.message, { headers: error.headers }), unexpected: false };
     return {
       response: problemResponse('INTERNAL', 'An unexpected error occurred; quote the request id when reporting it', { requestId }),
       unexpected: true,
@@ -106,11 +106,11 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
       let response: HttpResponse;
       let failure: unknown;
       try {
-        if (!methods) throw new HttpError('NOT_FOUND', `No endpoint at ${req.path}`);
+        if (!methods) throw new BankError('NOT_FOUND', `No endpoint at ${req.path}`);
         const route = methods.get(method);
         if (!route) {
           const allow = [...methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
-          throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { allow });
+          throw new BankError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { details: { allow } });
         }
         response = await route.handle(req, ctx);
       } catch (error) {

@@ -1,6 +1,6 @@
-import type { Bank } from 'bankcore';
+import { BankError, type Bank } from 'bankcore';
 import { createHttpApp, type HttpOptions } from './app.js';
-import { HttpError, problemResponse, type HttpResponse } from './problem.js';
+import { problemResponse, type HttpResponse } from './problem.js';
 import type { HttpRequest } from './request.js';
 
 /** Options of {@link createFetchHandler}. */
@@ -11,7 +11,7 @@ export interface FetchHandlerOptions extends HttpOptions {
 
 async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) throw new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
+  if (Number.isFinite(declared) && declared > limit) throw new BankError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -22,7 +22,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
+      throw new BankError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`);
     }
     chunks.push(value);
   }

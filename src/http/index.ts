@@ -4,7 +4,7 @@ export { createFetchHandler } from './fetch.js';
 export type { FetchHandlerOptions } from './fetch.js';
 export type { HttpLogEntry, HttpLogger, HttpOptions } from './app.js';
 export { STATUS_BY_CODE } from './problem.js';
-export type { HttpErrorCode, Problem } from './problem.js';
+export type { Problem } from './problem.js';
 export { DEFAULT_RATE_LIMITS, memoryRateLimitStore } from './rate-limit.js';
 export type { RateLimitHit, RateLimitRule, RateLimits, RateLimitStore } from './rate-limit.js';
 export { buildOpenApiDocument } from './openapi.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Bank } from 'bankcore';
+import { BankError, type Bank } from 'bankcore';
 import { createHttpApp, type HttpOptions } from './app.js';
-import { HttpError, problemResponse, type HttpResponse } from './problem.js';
+import { problemResponse, type HttpResponse } from './problem.js';
 import type { HttpRequest } from './request.js';
 
 /** A `node:http` request listener that is also Connect/Express middleware (it calls `next` outside its base path). */
@@ -10,7 +10,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (er
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
+    return Promise.reject(new BankError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -21,7 +21,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
         // Stop reading at the limit: the rest is never buffered, and the connection is closed after the answer.
         req.off('data', onData);
         req.pause();
-        reject(new HttpError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
+        reject(new BankError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
@@ -29,7 +29,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
-    req.once('aborted', () => reject(new HttpError('MALFORMED_REQUEST', 'The client aborted the request')));
+    req.once('aborted', () => reject(new BankError('MALFORMED_REQUEST', 'The client aborted the request')));
   });
 }
 

@@ -1,19 +1,10 @@
 import type { BankError, BankErrorCode } from 'bankcore';
 
-/** Error codes that belong to HTTP itself, not to the bank. */
-export type HttpErrorCode =
-  | 'MALFORMED_REQUEST'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'INTERNAL';
-
 /**
  * The HTTP status of every bank error code. Typed as a complete `Record`, so adding a code to
  * `BankErrorCode` without a status here fails to compile.
  */
-export const STATUS_BY_CODE: Record<BankErrorCode | HttpErrorCode, number> = {
+export const STATUS_BY_CODE: Record<BankErrorCode, number> = {
   VALIDATION_FAILED: 422,
   USERNAME_TAKEN: 409,
   ACCOUNT_EXISTS: 409,
@@ -34,6 +25,7 @@ export const STATUS_BY_CODE: Record<BankErrorCode | HttpErrorCode, number> = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
+  NETWORK_ERROR: 503,
 };
 
 const TITLES: Record<number, string> = {
@@ -56,7 +48,7 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: BankErrorCode | HttpErrorCode;
+  code: BankErrorCode;
   errors?: Array<{ path: string; message: string }>;
   requestId?: string;
 }
@@ -69,20 +61,9 @@ export interface HttpResponse {
   body: unknown;
 }
 
-/** An error a transport or route raises for HTTP-level problems (malformed body, wrong method…). */
-export class HttpError extends Error {
-  constructor(
-    readonly code: HttpErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 /** Builds the problem+json response for a code, with the headers its status calls for. */
 export function problemResponse(
-  code: BankErrorCode | HttpErrorCode,
+  code: BankErrorCode,
   detail: string,
   extra: { errors?: Problem['errors']; headers?: Record<string, string>; requestId?: string } = {},
 ): HttpResponse {
@@ -108,5 +89,6 @@ export function bankErrorResponse(error: BankError): HttpResponse {
   const headers: Record<string, string> = {};
   const retry = error.details?.retryAfterSeconds;
   if (error.code === 'RATE_LIMITED' && typeof retry === 'number') headers['retry-after'] = String(retry);
+  if (error.code === 'METHOD_NOT_ALLOWED' && error.details?.allow) headers['allow'] = error.details.allow;
   return problemResponse(error.code, error.message, { errors: error.details?.issues, headers });
 }

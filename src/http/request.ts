@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { BankError, schemas } from 'bankcore';
-import { HttpError } from './problem.js';
 
 /** A request as the transport-independent app sees it. */
 export interface HttpRequest {
@@ -28,11 +27,11 @@ function isJson(type: string): boolean {
 
 async function text(req: HttpRequest): Promise<string> {
   const bytes = await req.readBody();
-  if (bytes.byteLength === 0) throw new HttpError('MALFORMED_REQUEST', 'The request body is empty');
+  if (bytes.byteLength === 0) throw new BankError('MALFORMED_REQUEST', 'The request body is empty');
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new HttpError('MALFORMED_REQUEST', 'The request body is not valid UTF-8');
+    throw new BankError('MALFORMED_REQUEST', 'The request body is not valid UTF-8');
   }
 }
 
@@ -44,20 +43,20 @@ export async function readPayload(req: HttpRequest, options: { form?: boolean } 
     try {
       return JSON.parse(body);
     } catch {
-      throw new HttpError('MALFORMED_REQUEST', 'The request body is not valid JSON');
+      throw new BankError('MALFORMED_REQUEST', 'The request body is not valid JSON');
     }
   }
   if (options.form && type === 'application/x-www-form-urlencoded') {
     // Null prototype: a field named `__proto__` or `toString` is just a field.
     const fields: Record<string, string> = Object.create(null);
     for (const [key, value] of new URLSearchParams(await text(req))) {
-      if (key in fields) throw new HttpError('MALFORMED_REQUEST', `Form field "${key}" is given more than once`);
+      if (key in fields) throw new BankError('MALFORMED_REQUEST', `Form field "${key}" is given more than once`);
       fields[key] = value;
     }
     return fields;
   }
   const accepted = options.form ? 'application/json or application/x-www-form-urlencoded' : 'application/json';
-  throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${accepted}`, { accept: accepted });
+  throw new BankError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${accepted}`);
 }
 
 /** Parses with zod; failures become `BankError('VALIDATION_FAILED')` with each issue's path. */

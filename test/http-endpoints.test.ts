@@ -152,7 +152,7 @@ describe.each(TRANSPORTS)('HTTP API over %s', (transport) => {
     const doc = await client.call('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/addAccount', '/balance', '/changePassword', '/createUser', '/deposit', '/healthz', '/openapi.json', '/token', '/transactions', '/transfer', '/withdraw'],
+      ['/addAccount', '/balance', '/changePassword', '/createUser', '/deposit', '/docs', '/healthz', '/openapi.json', '/token', '/transactions', '/transfer', '/withdraw'],
     );
     expect(doc.body.paths['/token'].post.requestBody.content).toHaveProperty('application/x-www-form-urlencoded');
   });

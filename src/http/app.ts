@@ -1,4 +1,5 @@
 import { BankError, isBankError, type Bank } from 'bankcore';
+import { DOCS_ROUTES } from './docs.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { bankErrorResponse, problemResponse, type HttpResponse } from './problem.js';
 import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from './rate-limit.js';
@@ -34,6 +35,8 @@ export interface HttpOptions {
   trustProxy?: boolean;
   /** Default: errors to `console.error`, no per-request lines. */
   logger?: HttpLogger;
+  /** Serve the interactive API reference at `/docs`; default true. */
+  docs?: boolean;
 }
 
 const DEFAULT_LOGGER: HttpLogger = {
@@ -73,10 +76,10 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
         });
       }
     },
-    openapi: () => (openapi ??= buildOpenApiDocument()),
+    openapi: () => (openapi ??= buildOpenApiDocument({ basePath: normaliseBasePath(options.basePath) })),
   };
   const byPath = new Map<string, Map<string, (typeof ROUTES)[number]>>();
-  for (const route of ROUTES) {
+  for (const route of options.docs === false ? ROUTES : [...ROUTES, ...DOCS_ROUTES]) {
     const methods = byPath.get(route.path) ?? new Map();
     methods.set(route.method, route);
     byPath.set(route.path, methods);

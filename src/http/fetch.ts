@@ -36,7 +36,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
 }
 
 function toResponse(method: string, response: HttpResponse): Response {
-  const body = response.body === null || method === 'HEAD' ? null : JSON.stringify(response.body);
+  const body = method === 'HEAD' ? null : (response.raw ?? (response.body === null ? null : JSON.stringify(response.body)));
   return new Response(body, { status: response.status, headers: response.headers });
 }
 

@@ -35,7 +35,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
 
 function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
   if (res.headersSent || res.destroyed) return;
-  const payload = response.body === null ? '' : JSON.stringify(response.body);
+  const payload = response.raw ?? (response.body === null ? '' : JSON.stringify(response.body));
   const headers: Record<string, string | number> = response.headers;
   headers['content-length'] = Buffer.byteLength(payload);
   if (response.status === 413) headers['connection'] = 'close';

@@ -42,10 +42,11 @@ const refQuery = (required: boolean) => [
 const bearer = [{ bearer: [] }];
 
 /** Builds the OpenAPI 3.1 document of the HTTP API from the zod schemas that validate its requests. */
-export function buildOpenApiDocument(): Record<string, unknown> {
+export function buildOpenApiDocument(options: { basePath?: string } = {}): Record<string, unknown> {
   const ref = { bankCode: 'BANK1', accountNumber: '00010001' };
   return {
     openapi: '3.1.0',
+    ...(options.basePath ? { servers: [{ url: options.basePath }] } : {}),
     info: { title: 'bankcore', version: '0.1.0', description: 'Users, accounts, deposits, withdrawals, transfers and history. Amounts are integer minor units.' },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -144,6 +145,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: { summary: 'Liveness and storage check', responses: { ...ok('200', 'Healthy', z.object({ status: z.literal('ok') })), '503': problem('Storage unavailable') } },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+      '/docs': { get: { summary: 'This reference, interactive (Swagger UI)', responses: { '200': { description: 'An HTML page' }, '404': problem('Docs turned off') } } },
     },
   };
 }

@@ -59,6 +59,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** Serialised once, by the transport; `null` for no body. */
   body: unknown;
+  /** A body sent as it is instead of `body` (the docs page and its assets). */
+  raw?: string | Uint8Array;
 }
 
 /** Builds the problem+json response for a code, with the headers its status calls for. */

@@ -1,0 +1,66 @@
+import { BankError } from 'bankcore';
+import type { HttpResponse } from './problem.js';
+import type { Route } from './routes.js';
+
+// The interactive API reference at /docs: Swagger UI from the swagger-ui-dist package, served by this server
+// (no CDN, works offline) over /openapi.json. Relative URLs keep it working under any base path.
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bankcore API</title>
+<link rel="stylesheet" href="docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="docs/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="docs/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script>
+</body>
+</html>
+`;
+
+const INIT = `window.ui = SwaggerUIBundle({ url: 'openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });\n`;
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+const cache = new Map<string, Promise<Uint8Array>>();
+
+async function readAsset(name: string): Promise<Uint8Array> {
+  // Loaded on first use, so runtimes without a file system can still use the rest of the API.
+  const [{ readFile }, { createRequire }, { dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:module'), import('node:path')]);
+  const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  return readFile(join(dir, name));
+}
+
+function asset(name: string): Promise<Uint8Array> {
+  let loading = cache.get(name);
+  if (!loading) {
+    loading = readAsset(name).catch((error: unknown) => {
+      cache.delete(name);
+      throw new BankError('NOT_FOUND', 'The API docs are not available in this runtime', { cause: error });
+    });
+    cache.set(name, loading);
+  }
+  return loading;
+}
+
+const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+const text = (type: string, raw: string | Uint8Array, cacheable: boolean): HttpResponse => ({
+  status: 200,
+  headers: { 'content-type': type, 'cache-control': cacheable ? 'public, max-age=86400' : 'no-cache', 'content-security-policy': CSP },
+  body: null,
+  raw,
+});
+
+/** The routes of the docs page and its assets. */
+export const DOCS_ROUTES: Route[] = [
+  { method: 'GET', path: '/docs', handle: async () => text('text/html; charset=utf-8', PAGE, false) },
+  { method: 'GET', path: '/docs/init.js', handle: async () => text('text/javascript; charset=utf-8', INIT, false) },
+  ...Object.entries(ASSETS).map(([name, type]): Route => ({ method: 'GET', path: `/docs/${name}`, handle: async () => text(type, await asset(name), true) })),
+];

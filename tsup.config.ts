@@ -14,6 +14,7 @@ export default defineConfig([
       http: 'src/http/index.ts',
       mongodb: 'src/adapters/mongodb/index.ts',
       node: 'src/node/index.ts',
+      client: 'src/client/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^bankcore\/http$/, replacement: src('http/index.ts') },
       { find: /^bankcore\/mongodb$/, replacement: src('adapters/mongodb/index.ts') },
       { find: /^bankcore\/node$/, replacement: src('node/index.ts') },
+      { find: /^bankcore\/client$/, replacement: src('client/index.ts') },
     ],
   },
   test: {

@@ -1,0 +1,67 @@
+// Checks the package as users get it: `npm pack`, install the tarball into an empty project, then there import
+// and require every sub-path, check that `bankcore` and `bankcore/memory` do not need `mongodb`, and run
+// examples/embedded.ts. Finishes with publint and @arethetypeswrong/cli. Run after `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const require = createRequire(import.meta.url);
+const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const step = (text) => console.log(`package check: ${text}`);
+const pinned = (name) => require(join(root, 'package.json')).devDependencies[name];
+
+const work = mkdtempSync(join(tmpdir(), 'bankcore-pack-'));
+try {
+  const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work]));
+  const tarball = join(work, filename);
+  step(`packed ${filename}`);
+
+  const app = join(work, 'app');
+  run('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
+  step('installed the tarball into an empty project (mongodb not installed)');
+
+  const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node'];
+  const node = (args) => run(process.execPath, args, app);
+  node(['--input-type=module', '-e', `for (const p of ${JSON.stringify(lean)}) { const m = await import(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }`]);
+  node(['-e', `for (const p of ${JSON.stringify(lean)}) { const m = require(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }
+    if (Object.keys(require.cache).some((k) => k.includes('/node_modules/mongodb/'))) throw new Error('mongodb was loaded');`]);
+  step(`imported and required ${lean.join(', ')} without mongodb`);
+
+  const bankError = `import { BankError } from 'bankcore'; import { memoryAdapter } from 'bankcore/memory';
+    const e = await memoryAdapter({ dataDir: '' + process.cwd() + '/d' }).ping().catch((x) => x);
+    if (!(e instanceof BankError)) throw new Error('sub-paths do not share one BankError class');`;
+  node(['--input-type=module', '-e', bankError]);
+  step('sub-paths share one BankError class');
+
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `mongodb@${pinned('mongodb')}`, `vitest@${pinned('vitest')}`], app);
+  node(['--input-type=module', '-e', `await import('bankcore/mongodb');`]);
+  node(['-e', `require('bankcore/mongodb');`]);
+  step('with mongodb installed, bankcore/mongodb imports and requires');
+
+  // bankcore/testing runs only inside vitest (vitest refuses to load elsewhere): run the published
+  // conformance suite against the published memory adapter, as an adapter author would.
+  writeFileSync(
+    join(app, 'adapter.test.js'),
+    "import { describeStorageAdapter } from 'bankcore/testing';\nimport { memoryAdapter } from 'bankcore/memory';\ndescribeStorageAdapter('published memory adapter', () => memoryAdapter());\n",
+  );
+  const suite = run('npx', ['vitest', 'run', '--reporter=dot'], app);
+  if (!/Tests\s+\S*\s*\d+ passed/.test(suite.replace(/\x1b\[[0-9;]*m/g, ''))) throw new Error(`conformance suite did not pass:\n${suite}`);
+  step('bankcore/testing: the conformance suite passes in a plain vitest project');
+
+  copyFileSync(join(root, 'examples', 'embedded.ts'), join(app, 'embedded.ts'));
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  process.stdout.write(node(['--import', tsx, 'embedded.ts']));
+  step('ran examples/embedded.ts against the installed package');
+
+  process.stdout.write(run('npx', ['publint', '--strict']));
+  process.stdout.write(run('npx', ['attw', tarball, '--profile', 'node16', '--format', 'table-flipped']));
+  step('publint and @arethetypeswrong/cli (node16 profile) pass');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

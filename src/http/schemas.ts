@@ -72,7 +72,22 @@ export const transactionResponse = z.object({
   reference: z.string().nullable(),
   createdAt: dateTime,
 });
-export const movementResponse = z.object({ transaction: transactionResponse, account: accountResponse });
+export const movementResponse = z.object({ transaction: transactionResponse, account: accountResponse }).meta({
+  examples: [
+    {
+      transaction: {
+        id: '5b0f7c52-8f0e-4d7a-9b8e-2f6c1a9e4d10',
+        type: 'deposit',
+        amount: 1000,
+        currency: 'USD',
+        legs: [{ bankCode: 'BANK1', accountNumber: '00010001', amount: 1000 }],
+        reference: 'salary',
+        createdAt: '2026-11-25T12:00:00.000Z',
+      },
+      account: { id: 'c1d2e3f4-0000-4000-8000-000000000001', bankCode: 'BANK1', accountNumber: '00010001', currency: 'USD', balance: 1000, createdAt: '2026-11-25T11:00:00.000Z' },
+    },
+  ],
+});
 export const entryResponse = z.object({
   id: z.string(),
   transactionId: z.string(),
@@ -85,13 +100,14 @@ export const entryResponse = z.object({
   reference: z.string().nullable(),
   createdAt: dateTime,
 });
-export const userResponse = z.object({ id: z.string(), username: z.string(), createdAt: dateTime });
-export const tokenResponse = z.object({
-  access_token: z.string(),
-  token_type: z.literal('bearer'),
-  expires_in: z.int(),
-});
-export const problemResponseSchema = z.object({
+export const userResponse = z
+  .object({ id: z.string(), username: z.string(), createdAt: dateTime })
+  .meta({ examples: [{ id: 'a7f3c2e1-0000-4000-8000-000000000001', username: 'alice', createdAt: '2026-11-25T11:00:00.000Z' }] });
+export const tokenResponse = z
+  .object({ access_token: z.string(), token_type: z.literal('bearer'), expires_in: z.int() })
+  .meta({ examples: [{ access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…', token_type: 'bearer', expires_in: 900 }] });
+export const problemResponseSchema = z
+  .object({
   type: z.string(),
   title: z.string(),
   status: z.int(),
@@ -99,4 +115,16 @@ export const problemResponseSchema = z.object({
   code: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   requestId: z.string().optional(),
-});
+  })
+  .meta({
+    examples: [
+      {
+        type: 'urn:bankcore:problem:validation-failed',
+        title: 'Unprocessable Content',
+        status: 422,
+        detail: 'Invalid deposit input: amount must be an integer number of minor units',
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'amount', message: 'must be an integer number of minor units' }],
+      },
+    ],
+  });

@@ -109,6 +109,13 @@ export async function httpScenarios(): Promise<Row[]> {
     { scenario: 'GET /balance vs raw node:http', measured: show(ours.balance), baseline: show(raw.balance), ratio: ours.balance.rps / raw.balance.rps, target: '≥ 0.5×', met: ours.balance.rps / raw.balance.rps >= 0.5 && ours.balance.non2xx === 0 },
     { scenario: 'POST /deposit vs raw node:http', measured: show(ours.deposit), baseline: show(raw.deposit), ratio: ours.deposit.rps / raw.deposit.rps, target: '≥ 0.3×', met: ours.deposit.rps / raw.deposit.rps >= 0.3 && ours.deposit.non2xx === 0 },
   ];
+  if (process.env['MONGODB_URI']) {
+    const mongo = await measure({ ...SERVERS['bankcore']!, name: 'bankcore on MongoDB', env: { BENCH_HASH: 'cheap', BENCH_STORAGE: 'mongodb' } });
+    rows.push(
+      { scenario: 'GET /balance on MongoDB vs raw node:http', measured: show(mongo.balance), baseline: show(raw.balance), ratio: mongo.balance.rps / raw.balance.rps, target: '–', met: null },
+      { scenario: 'POST /deposit on MongoDB vs raw node:http', measured: show(mongo.deposit), baseline: show(raw.deposit), ratio: mongo.deposit.rps / raw.deposit.rps, target: '–', met: null },
+    );
+  }
   for (const key of ['express', 'fastify', 'fastapi']) {
     const peer = SERVERS[key]!;
     if (key === 'fastapi' && !existsSync('/usr/bin/python3')) {

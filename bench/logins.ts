@@ -31,8 +31,8 @@ function loginStorm(port: number, password: string) {
 }
 
 /** Logins per second alone, then the p99 of GET /balance without and with a login storm running. */
-async function storm(hasher: 'pool' | 'single'): Promise<{ logins: number; balanceP99: number; quietP99: number }> {
-  const server = await startTarget({ ...SERVERS['bankcore']!, env: hasher === 'single' ? { BENCH_HASHER: 'single' } : {} });
+async function storm(hasher: 'pool' | 'single', env: Record<string, string> = {}): Promise<{ logins: number; balanceP99: number; quietP99: number }> {
+  const server = await startTarget({ ...SERVERS['bankcore']!, env: { ...env, ...(hasher === 'single' ? { BENCH_HASHER: 'single' } : {}) } });
   try {
     const token = server.info['token'] as string;
     const password = server.info['password'] as string;
@@ -50,6 +50,7 @@ export async function loginScenarios(): Promise<Row[]> {
   const oneThread = oneThreadHashesPerSecond();
   const pooled = await storm('pool');
   const single = await storm('single');
+  const mongo = process.env['MONGODB_URI'] ? await storm('pool', { BENCH_STORAGE: 'mongodb' }) : null;
   const base = `${fmt(oneThread, 1)}/s, one thread of the same hash`;
   return [
     { scenario: 'logins (POST /token), worker pool, 8 clients', measured: `${fmt(pooled.logins, 1)}/s`, baseline: base, ratio: pooled.logins / oneThread, target: '≥ 1.8×', met: pooled.logins / oneThread >= 1.8 },
@@ -62,5 +63,11 @@ export async function loginScenarios(): Promise<Row[]> {
       target: '≤ 25 ms',
       met: pooled.balanceP99 <= 25,
     },
+    ...(mongo
+      ? [
+          { scenario: 'logins on MongoDB, worker pool, 8 clients', measured: `${fmt(mongo.logins, 1)}/s`, baseline: base, ratio: mongo.logins / oneThread, target: '–', met: null },
+          { scenario: 'GET /balance p99 during the login storm, MongoDB', measured: `${fmt(mongo.balanceP99, 1)} ms`, baseline: `${fmt(mongo.quietP99, 1)} ms without logins`, ratio: mongo.balanceP99 / Math.max(mongo.quietP99, 1), target: '–', met: null },
+        ]
+      : []),
   ];
 }

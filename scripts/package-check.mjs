@@ -54,6 +54,10 @@ try {
   if (!/Tests\s+\S*\s*\d+ passed/.test(suite.replace(/\x1b\[[0-9;]*m/g, ''))) throw new Error(`conformance suite did not pass:\n${suite}`);
   step('bankcore/testing: the conformance suite passes in a plain vitest project');
 
+  const help = run('npx', ['--no-install', 'bankcore', '--help'], app);
+  if (!help.includes('BANK_JWT_SECRET')) throw new Error(`npx bankcore --help printed:\n${help}`);
+  step('npx bankcore --help runs the installed bin');
+
   copyFileSync(join(root, 'examples', 'embedded.ts'), join(app, 'embedded.ts'));
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   process.stdout.write(node(['--import', tsx, 'embedded.ts']));

@@ -23,6 +23,8 @@ async function seed(bank: Bank, deposits: number) {
   return me;
 }
 
+/** Leaves `dir` as a crashed process would: its lock names a process that no longer exists. */
+const abandon = (dir: string) => writeFileSync(join(dir, 'LOCK'), '999999999\n');
 const journals = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('journal-')).sort();
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as Error);
 
@@ -43,9 +45,9 @@ describe('durable memory adapter', () => {
     const dir = freshDataDir();
     const bank = await openBank(dir);
     const me = await seed(bank, 6);
-    // No close(): the lock stays, as after a crash; the journal alone must carry the state.
+    // No close(): as after a crash, the journal alone must carry the state.
     expect(readdirSync(dir)).not.toContain('snapshot.bin');
-    writeFileSync(join(dir, 'LOCK'), '999999999\n'); // the owner "died"
+    abandon(dir);
     const again = await openBank(dir);
     expect((await again.balances(me)).map((a) => a.balance)).toEqual([9, 12]);
     await again.close();
@@ -55,7 +57,7 @@ describe('durable memory adapter', () => {
     const dir = freshDataDir();
     const bank = await openBank(dir);
     const me = await seed(bank, 4);
-    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    abandon(dir);
     const [journal] = journals(dir);
     const file = join(dir, journal!);
     const size = readFileSync(file).length;
@@ -71,7 +73,7 @@ describe('durable memory adapter', () => {
     const dir = freshDataDir();
     const bank = await openBank(dir);
     const me = await seed(bank, 2);
-    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    abandon(dir);
     appendFileSync(join(dir, journals(dir)[0]!), Buffer.alloc(100));
     const again = await openBank(dir);
     expect((await again.balances(me)).map((a) => a.balance)).toEqual([1, 2]);
@@ -82,7 +84,7 @@ describe('durable memory adapter', () => {
     const dir = freshDataDir();
     const bank = await openBank(dir);
     await seed(bank, 4);
-    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    abandon(dir);
     const file = join(dir, journals(dir)[0]!);
     const bytes = readFileSync(file);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
@@ -120,7 +122,7 @@ describe('durable memory adapter', () => {
     const again = await openBank(dir, 2_000);
     expect((await again.balances(me)).map((a) => a.balance)).toEqual([400, 420]);
     await again.deposit(me, { account: acct('D001'), amount: 1 });
-    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    abandon(dir);
     // Snapshot without any journal: only what the snapshot holds.
     const bare = freshDataDir();
     writeFileSync(join(bare, 'snapshot.bin'), readFileSync(join(dir, 'snapshot.bin')));
@@ -136,7 +138,7 @@ describe('durable memory adapter', () => {
     // The first bank stays open, as a crashed process would have left it; let its background snapshot finish
     // first, so the half-written file below is the only one.
     for (let i = 0; i < 100 && existsSync(join(dir, 'snapshot.bin.tmp')); i++) await new Promise((r) => setTimeout(r, 20));
-    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    abandon(dir);
     writeFileSync(join(dir, 'snapshot.bin.tmp'), 'half a snap');
     const again = await openBank(dir, 1_500);
     expect((await again.balances(me)).map((a) => a.balance)).toEqual([225, 240]);

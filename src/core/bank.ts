@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BankError } from './errors.js';
+import { BankError, isBankError } from './errors.js';
 import { newId as defaultId } from './ids.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
@@ -7,10 +7,10 @@ import {
   accountNumberSchema,
   accountRefSchema,
   bankCodeSchema,
+  changePasswordSchema,
+  credentialsSchema,
   currencySchema,
   parseInput,
-  passwordSchema,
-  usernameSchema,
 } from './schemas.js';
 import type { StorageAdapter, StoredUser } from './storage.js';
 import { TokenService, type TokenOptions } from './tokens.js';
@@ -85,10 +85,8 @@ export interface Bank {
   verify(): Promise<VerifyReport>;
 }
 
-const credentialsSchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
 // Login accepts any strings: a password rule added later must not lock out users who registered before it.
 const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
-const changePasswordSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: passwordSchema });
 const historySchema = z.strictObject({
   limit: z.int().min(1).max(100).default(20),
   cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'is not a cursor returned by history').nullish(),
@@ -145,7 +143,14 @@ export function createBank(options: BankOptions): Bank {
   return {
     init: async () => storage.init?.(),
     close: async () => storage.close?.(),
-    ping: () => storage.ping(),
+    async ping() {
+      try {
+        await storage.ping();
+      } catch (error) {
+        // An adapter should already say STORAGE_UNAVAILABLE; whatever else it throws means the same here.
+        throw isBankError(error) ? error : new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable', { cause: error });
+      }
+    },
 
     async register(input) {
       const { username, password } = parseInput(credentialsSchema, input, 'register');

@@ -35,14 +35,12 @@ export interface TransferInput {
   reference?: string;
 }
 
-const optional = <T extends z.ZodType>(schema: T) => schema.optional();
-
 function singleAccountSchema(maxAmount: number) {
   return z.strictObject({
     account: accountRefSchema,
     amount: amountSchema(maxAmount),
-    idempotencyKey: optional(idempotencyKeySchema),
-    reference: optional(referenceSchema),
+    idempotencyKey: idempotencyKeySchema.optional(),
+    reference: referenceSchema.optional(),
   });
 }
 
@@ -52,8 +50,8 @@ function transferSchema(maxAmount: number) {
       from: accountRefSchema,
       to: accountRefSchema,
       amount: amountSchema(maxAmount),
-      idempotencyKey: optional(idempotencyKeySchema),
-      reference: optional(referenceSchema),
+      idempotencyKey: idempotencyKeySchema.optional(),
+      reference: referenceSchema.optional(),
     })
     .refine((t) => t.from.bankCode !== t.to.bankCode || t.from.accountNumber !== t.to.accountNumber, {
       message: 'must differ from the source account',

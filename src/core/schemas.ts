@@ -55,6 +55,12 @@ export function amountSchema(max: number) {
   return z.int('must be an integer number of minor units').positive('must be positive').max(max, `must be at most ${max}`);
 }
 
+/** `bank.register` input (and the body of `POST /createUser`). */
+export const credentialsSchema = z.strictObject({ username: usernameSchema, password: passwordSchema });
+
+/** `bank.changePassword` input (and the body of `POST /changePassword`). */
+export const changePasswordSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: passwordSchema });
+
 /** Converts zod issues to bankcore's `{ path, message }` form. */
 export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));

@@ -63,6 +63,7 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
   const off = { tokenPerAddress: false, tokenPerUsername: false, createUserPerAddress: false } as const;
   const rules = options.rateLimits === false ? off : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const logger = options.logger ?? DEFAULT_LOGGER;
+  const basePath = normaliseBasePath(options.basePath);
   let openapi: unknown;
   const ctx: RouteContext = {
     bank,
@@ -76,7 +77,7 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
         });
       }
     },
-    openapi: () => (openapi ??= buildOpenApiDocument({ basePath: normaliseBasePath(options.basePath) })),
+    openapi: () => (openapi ??= buildOpenApiDocument({ basePath })),
   };
   const byPath = new Map<string, Map<string, (typeof ROUTES)[number]>>();
   for (const route of options.docs === false ? ROUTES : [...ROUTES, ...DOCS_ROUTES]) {
@@ -97,7 +98,7 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
   }
 
   return {
-    basePath: normaliseBasePath(options.basePath),
+    basePath,
     bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
     trustProxy: options.trustProxy ?? false,
     async handle(req) {

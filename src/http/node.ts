@@ -12,15 +12,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new BankError('PAYLOAD_TOO_LARGE', `The body exceeds ${limit} bytes`));
   }
-  if (req.complete && req.readableLength === declared) {
-    // The whole body already arrived with the headers (the usual case for small JSON): take it at once.
-    const body = declared === 0 ? Buffer.alloc(0) : (req.read() as Buffer | null);
-    if (body && body.length === declared) {
-      req.resume();
-      return Promise.resolve(body);
-    }
-    if (body) req.unshift(body);
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

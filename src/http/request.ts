@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { BankError, schemas } from 'bankcore';
+import { BankError } from 'bankcore';
 
 /** A request as the transport-independent app sees it. */
 export interface HttpRequest {
@@ -57,11 +56,6 @@ export async function readPayload(req: HttpRequest, options: { form?: boolean } 
   }
   const accepted = options.form ? 'application/json or application/x-www-form-urlencoded' : 'application/json';
   throw new BankError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${accepted}`);
-}
-
-/** Parses with zod; failures become `BankError('VALIDATION_FAILED')` with each issue's path. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  return schemas.parseInput(schema, value, where);
 }
 
 /** The query string as a plain object; a parameter given twice is a validation error. */

@@ -1,8 +1,10 @@
-import { BankError, usernameKey, type Account, type Bank, type LedgerEntry, type MovementResult, type Principal, type User } from 'bankcore';
+import { schemas, usernameKey, type Account, type Bank, type LedgerEntry, type MovementResult, type Principal, type User } from 'bankcore';
 import type { HttpResponse } from './problem.js';
 import type { RateLimitRule } from './rate-limit.js';
-import { bearerToken, parse, queryObject, readPayload, type HttpRequest } from './request.js';
+import { bearerToken, queryObject, readPayload, type HttpRequest } from './request.js';
 import * as s from './schemas.js';
+
+const parse = schemas.parseInput;
 
 /** What a route needs besides the request. */
 export interface RouteContext {
@@ -99,8 +101,8 @@ export const ROUTES: Route[] = [
     path: '/createUser',
     async handle(req, { bank, limit, rules }) {
       await limit(rules.createUserPerAddress, `createUser:addr:${req.clientAddress}`);
-      const body = parse(s.createUserBody, await readPayload(req), 'createUser');
-      return json(201, userJson(await bank.register(body)));
+      // The wire body is exactly the core's input (`createUserBody` is its schema): the core validates it.
+      return json(201, userJson(await bank.register((await readPayload(req)) as { username: string; password: string })));
     },
   },
   {
@@ -119,7 +121,7 @@ export const ROUTES: Route[] = [
     path: '/changePassword',
     async handle(req, { bank }) {
       const me = await principalOf(req, bank);
-      await bank.changePassword(me, parse(s.changePasswordBody, await readPayload(req), 'changePassword'));
+      await bank.changePassword(me, (await readPayload(req)) as { currentPassword: string; newPassword: string });
       return { status: 204, headers: { ...NO_STORE }, body: null };
     },
   },
@@ -171,11 +173,7 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: '/healthz',
     async handle(_req, { bank }) {
-      try {
-        await bank.ping();
-      } catch (error) {
-        throw error instanceof BankError ? error : new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable', { cause: error });
-      }
+      await bank.ping();
       return json(200, { status: 'ok' });
     },
   },

@@ -5,9 +5,10 @@ import { schemas as core } from 'bankcore';
 // they are what /openapi.json is generated from.
 
 const ref = { bankCode: core.bankCodeSchema, accountNumber: core.accountNumberSchema };
-const amount = z.int('must be an integer number of minor units').positive('must be positive').max(Number.MAX_SAFE_INTEGER);
+// The per-bank `maxAmount` is the core's to check; the wire only promises a positive safe integer.
+const amount = core.amountSchema(Number.MAX_SAFE_INTEGER);
 
-export const createUserBody = z.strictObject({ username: core.usernameSchema, password: core.passwordSchema });
+export const createUserBody = core.credentialsSchema;
 
 /** `/token` takes OAuth2's form fields; FastAPI's OAuth2PasswordRequestForm also sends scope and client fields. */
 export const tokenBody = z.object({
@@ -19,7 +20,7 @@ export const tokenBody = z.object({
   client_secret: z.string().max(256).optional(),
 });
 
-export const changePasswordBody = z.strictObject({ currentPassword: z.string().max(1024), newPassword: core.passwordSchema });
+export const changePasswordBody = core.changePasswordSchema;
 
 export const addAccountBody = z.strictObject({ ...ref, currency: core.currencySchema.optional() });
 

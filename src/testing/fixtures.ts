@@ -1,4 +1,4 @@
-import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Account, type Bank, type Principal, type StorageAdapter, type StoredUser, type Transaction } from 'bankcore';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Account, type Bank, type BankOptions, type Principal, type StorageAdapter, type StoredUser, type Transaction } from 'bankcore';
 
 let counter = 0;
 /** A unique id for fixtures; adapters must accept any string id. */
@@ -45,18 +45,19 @@ export function transaction(initiatorId: string, type: Transaction['type'], legs
   };
 }
 
-/** A bank over `storage` with cheap password hashing (tests only). */
-export function testBank(storage: StorageAdapter): Bank {
-  return createBank({
-    storage,
-    tokens: { secret: 'conformance-suite-secret-of-at-least-32-bytes' },
-    passwordHashing: INSECURE_TEST_PASSWORD_HASHING,
-  });
+/** The token secret of {@link testBank}. */
+export const TEST_SECRET = 'conformance-suite-secret-of-at-least-32-bytes';
+
+/** The password {@link signUp} gives `username`. */
+export const passwordOf = (username: string) => `${username}-has-a-long-password`;
+
+/** A bank over `storage` with cheap password hashing (tests only); `overrides` replace any other option. */
+export function testBank(storage: StorageAdapter, overrides: Partial<BankOptions> = {}): Bank {
+  return createBank({ storage, tokens: { secret: TEST_SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING, ...overrides });
 }
 
-/** Registers a user, logs in, and returns the principal. */
+/** Registers a user with {@link passwordOf}, logs in, and returns the principal. */
 export async function signUp(bank: Bank, username: string): Promise<Principal> {
-  const password = `pw-of-${username}-long-enough`;
-  await bank.register({ username, password });
-  return bank.authenticate((await bank.login({ username, password })).accessToken);
+  await bank.register({ username, password: passwordOf(username) });
+  return bank.authenticate((await bank.login({ username, password: passwordOf(username) })).accessToken);
 }

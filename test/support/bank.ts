@@ -1,7 +1,9 @@
-import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Bank, type BankOptions, type Principal } from 'bankcore';
+import type { Bank, BankOptions } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
+import { passwordOf, signUp, TEST_SECRET, testBank } from 'bankcore/testing';
 
-export const SECRET = 'test-secret-that-is-at-least-32-bytes-long';
+// The unit tests build on the fixtures the published conformance suite uses.
+export { passwordOf, TEST_SECRET as SECRET, signUp as userIn };
 
 /** A clock tests can move. */
 export function manualClock(start = new Date('2026-11-25T12:00:00Z')) {
@@ -11,21 +13,7 @@ export function manualClock(start = new Date('2026-11-25T12:00:00Z')) {
 
 /** A memory bank with cheap password hashing; override anything. */
 export function makeBank(overrides: Partial<BankOptions> = {}): Bank {
-  return createBank({
-    storage: memoryAdapter(),
-    tokens: { secret: SECRET },
-    passwordHashing: INSECURE_TEST_PASSWORD_HASHING,
-    ...overrides,
-  });
-}
-
-export const passwordOf = (username: string) => `${username}-has-a-long-password`;
-
-/** Registers and logs in `username`, returning the principal. */
-export async function userIn(bank: Bank, username: string): Promise<Principal> {
-  await bank.register({ username, password: passwordOf(username) });
-  const { accessToken } = await bank.login({ username, password: passwordOf(username) });
-  return bank.authenticate(accessToken);
+  return testBank(overrides.storage ?? memoryAdapter(), overrides);
 }
 
 export const acct = (accountNumber: string, bankCode = 'BANK1') => ({ bankCode, accountNumber });

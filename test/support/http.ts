@@ -26,6 +26,34 @@ export interface Client {
 export type Transport = 'node:http' | 'fetch handler';
 export const TRANSPORTS: Transport[] = ['node:http', 'fetch handler'];
 
+/** A `call` function over `send`: JSON, form or raw bodies, a bearer token, parsed answers. */
+export function caller(base: string, send: (request: Request) => Promise<Response> = (request) => fetch(request)): Client['call'] {
+  return async (method, path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    let body: string | undefined;
+    if (init.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(init.json);
+    } else if (init.form) {
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    } else if (init.raw !== undefined) {
+      if (init.type) headers['content-type'] = init.type;
+      body = init.raw;
+    }
+    if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+    const response = await send(new Request(`${base}${path}`, { method, headers, body }));
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+}
+
 /** Serves a fresh memory bank over the given transport: a real socket for node:http, direct calls for fetch. */
 export async function serve(transport: Transport, options: HttpOptions = {}, bank: Bank = makeBank()): Promise<Client> {
   let send: (request: Request) => Promise<Response>;
@@ -42,30 +70,7 @@ export async function serve(transport: Transport, options: HttpOptions = {}, ban
   return {
     bank,
     base,
-    async call(method, path, init = {}) {
-      const headers: Record<string, string> = { ...init.headers };
-      let body: string | undefined;
-      if (init.json !== undefined) {
-        headers['content-type'] ??= 'application/json';
-        body = JSON.stringify(init.json);
-      } else if (init.form) {
-        headers['content-type'] ??= 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(init.form).toString();
-      } else if (init.raw !== undefined) {
-        if (init.type) headers['content-type'] = init.type;
-        body = init.raw;
-      }
-      if (init.token) headers['authorization'] = `Bearer ${init.token}`;
-      const response = await send(new Request(`${base}${path}`, { method, headers, body }));
-      const text = await response.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: response.status, headers: response.headers, body: parsed, text };
-    },
+    call: caller(base, send),
     close: async () => {
       if (server) {
         server.closeAllConnections();

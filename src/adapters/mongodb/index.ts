@@ -76,6 +76,12 @@ function semaphore(limit: number) {
   };
 }
 
+/** The answer to a movement whose key is already recorded: its replay, or a conflict if the payload differs. */
+function answerFromRecord(doc: IdempotencyDocument, fingerprint: string): PostTransactionResult {
+  const record = idempotencyFromDocument(doc);
+  return { status: doc.fingerprint === fingerprint ? 'replayed' : 'idempotency_key_reused', record };
+}
+
 /** Thrown inside a transaction callback to abort it with an expected outcome. */
 class Refusal {
   constructor(readonly result: PostTransactionResult) {}
@@ -122,10 +128,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
     const { transaction, idempotency: claim } = request;
     if (claim) {
       const earlier = await idempotency.findOne({ userId: claim.userId, key: claim.key }, { session });
-      if (earlier) {
-        const record = idempotencyFromDocument(earlier);
-        throw new Refusal({ status: earlier.fingerprint === claim.fingerprint ? 'replayed' : 'idempotency_key_reused', record });
-      }
+      if (earlier) throw new Refusal(answerFromRecord(earlier, claim.fingerprint));
     }
     const after: AccountDocument[] = [];
     for (const leg of transaction.legs) {
@@ -193,10 +196,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
         // Another call with this key committed first: answer as its replay (or conflict).
         const { userId, key, fingerprint } = request.idempotency;
         const winner = await guarded(() => idempotency.findOne({ userId, key }));
-        if (winner) {
-          const record = idempotencyFromDocument(winner);
-          return { status: winner.fingerprint === fingerprint ? 'replayed' : 'idempotency_key_reused', record };
-        }
+        if (winner) return answerFromRecord(winner, fingerprint);
       }
       throw storageFailure(error);
     } finally {

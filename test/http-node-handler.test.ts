@@ -1,0 +1,100 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createHttpHandler, type HttpOptions } from 'bankcore/http';
+import { makeBank } from './support/bank.js';
+import { caller, signUpOverHttp } from './support/http.js';
+
+/** Serves `listener` on a free loopback port; returns its base URL and a closer. */
+async function listen(listener: RequestListener): Promise<{ base: string; close(): Promise<void> }> {
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const quiet: HttpOptions = { logger: { error: () => {} } };
+
+describe('createHttpHandler', () => {
+  it('serves under a base path, with or without its trailing slash', async () => {
+    const server = await listen(createHttpHandler(makeBank(), { ...quiet, basePath: 'bank/' }));
+    const call = caller(server.base);
+    expect((await call('GET', '/bank/healthz')).status).toBe(200);
+    const outside = await call('GET', '/healthz');
+    expect([outside.status, outside.body.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await call('GET', '/bankrupt/healthz')).status).toBe(404);
+    await server.close();
+  });
+
+  it('hands requests outside its base path to next, as Connect middleware', async () => {
+    const handler = createHttpHandler(makeBank(), { ...quiet, basePath: '/bank' });
+    const server = await listen((req, res) => handler(req, res, () => res.writeHead(200, { 'content-type': 'text/plain' }).end('the host app')));
+    const call = caller(server.base);
+    expect((await call('GET', '/shop')).text).toBe('the host app');
+    expect((await call('GET', '/bank/healthz')).body).toEqual({ status: 'ok' });
+    await server.close();
+  });
+
+  it('rate-limits by the first X-Forwarded-For hop only when trustProxy is set', async () => {
+    const rateLimits = { createUserPerAddress: { limit: 1, windowSeconds: 60 } };
+    const create = (call: ReturnType<typeof caller>, username: string, hop: string) =>
+      call('POST', '/createUser', { json: { username, password: 'long enough password' }, headers: { 'x-forwarded-for': `${hop}, 10.0.0.1` } });
+
+    const trusting = await listen(createHttpHandler(makeBank(), { ...quiet, rateLimits, trustProxy: true }));
+    const viaProxy = caller(trusting.base);
+    expect((await create(viaProxy, 'alice', '203.0.113.1')).status).toBe(201);
+    expect((await create(viaProxy, 'bob', '203.0.113.2')).status).toBe(201);
+    expect((await create(viaProxy, 'carol', '203.0.113.1')).status).toBe(429);
+    await trusting.close();
+
+    // Untrusted, the header is the client's own word: every request counts against the socket's address.
+    const direct = await listen(createHttpHandler(makeBank(), { ...quiet, rateLimits }));
+    const call = caller(direct.base);
+    expect((await create(call, 'alice', '203.0.113.1')).status).toBe(201);
+    expect((await create(call, 'bob', '203.0.113.2')).status).toBe(429);
+    await direct.close();
+  });
+
+  it('answers every request of a burst over many connections, each with its own body', async () => {
+    const bank = makeBank();
+    const server = await listen(createHttpHandler(bank, quiet));
+    const call = caller(server.base);
+    const token = await signUpOverHttp({ bank, base: server.base, call, close: server.close }, 'alice');
+    const accounts = Array.from({ length: 20 }, (_, i) => ({ bankCode: 'BANK1', accountNumber: `ACC${String(i).padStart(3, '0')}` }));
+    await Promise.all(accounts.map((account) => call('POST', '/addAccount', { json: account, token })));
+    const replies = await Promise.all(
+      accounts.flatMap((account, i) => Array.from({ length: 10 }, () => call('POST', '/deposit', { json: { ...account, amount: i + 1 }, token }))),
+    );
+    expect(replies.every((r) => r.status === 201)).toBe(true);
+    // Responses are written in batches; each must still reach the request it answers.
+    replies.forEach((reply, n) => expect(reply.body.account.accountNumber).toBe(accounts[Math.floor(n / 10)]!.accountNumber));
+    const balances = await call('GET', '/balance', { token });
+    expect(balances.body.accounts.map((a: { balance: number }) => a.balance)).toEqual(accounts.map((_, i) => 10 * (i + 1)));
+    await server.close();
+  });
+
+  it('closes the connection of a response that cannot be written and still answers the others', async () => {
+    const handler = createHttpHandler(makeBank(), quiet);
+    const server = await listen((req, res) => {
+      if (req.headers['x-break'] === 'yes') {
+        res.writeHead = () => {
+          throw new TypeError('a header the socket refuses');
+        };
+      }
+      handler(req, res);
+    });
+    const call = caller(server.base);
+    const [broken, ...fine] = await Promise.allSettled([
+      call('GET', '/healthz', { headers: { 'x-break': 'yes' } }),
+      ...Array.from({ length: 5 }, () => call('GET', '/healthz')),
+    ]);
+    expect(broken!.status).toBe('rejected');
+    expect(fine.map((r) => (r.status === 'fulfilled' ? r.value.status : r.reason))).toEqual([200, 200, 200, 200, 200]);
+    await server.close();
+  });
+});

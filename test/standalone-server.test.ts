@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { CLI, exited, startCli } from './support/cli.js';
+import { CLI, cliCwd, exited, startCli } from './support/cli.js';
 
 describe('standalone server (npm start)', () => {
   it('prints --help with every environment variable', () => {
-    const run = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8', cwd: cliCwd() });
     expect(run.status).toBe(0);
     for (const name of ['PORT', 'HOST', 'BANK_JWT_SECRET', 'BANK_STORAGE']) expect(run.stdout).toContain(name);
   });
@@ -20,9 +20,22 @@ describe('standalone server (npm start)', () => {
   });
 
   it('refuses a secret shorter than 32 bytes at start', () => {
-    const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short', BANK_DATA_DIR: '' } });
+    const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', cwd: cliCwd(), env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short', BANK_DATA_DIR: '' } });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('at least 32 bytes');
+  });
+
+  it('reads settings from ./.env, and the environment wins over the file', async () => {
+    const cwd = cliCwd();
+    writeFileSync(join(cwd, '.env'), '# as the original service kept them\nBANK_JWT_SECRET=short\nBANK_DATA_DIR=\n');
+    const { BANK_JWT_SECRET: _unset, ...env } = process.env;
+    const fromFile = spawnSync(process.execPath, CLI, { encoding: 'utf8', cwd, env: { ...env, PORT: '0' } });
+    expect([fromFile.status, fromFile.stderr]).toEqual([1, expect.stringContaining('at least 32 bytes')]);
+
+    const server = await startCli({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more' }, cwd);
+    expect(server.output()).toContain('read settings from ./.env');
+    expect(server.output()).toContain('storage memory only (BANK_DATA_DIR is empty');
+    expect(await server.stop()).toBe(0);
   });
 
   it('answers, logs one line per request without bodies, and on SIGTERM finishes the request in flight and exits 0', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The standalone server: `npm start`, `npx bankcore`. Configuration comes from the environment only.
+// The standalone server: `npm start`, `npx bankcore`. Configuration comes from the environment (and ./.env).
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createBank, type StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { createThreadedPasswordHasher } from 'bankcore/node';
@@ -57,12 +58,20 @@ Environment:
   MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
                    names the database (default bankcore)
   BANK_TRUST_PROXY 1 to take client addresses from X-Forwarded-For (behind your own proxy only)
+
+A .env file in the working directory (KEY=value lines) is read first; variables already set in
+the environment win over it.
 `;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(HELP);
     return;
+  }
+  // The original service kept its settings in a .env file; the same file works here unchanged.
+  if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+    console.log('bankcore: read settings from ./.env (the environment wins over it)');
   }
   const env = process.env;
   const port = Number(env['PORT'] ?? 8000);

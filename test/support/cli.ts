@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const CLI = ['--import', 'tsx', 'src/http/cli.ts'];
+// Absolute, so the server can run in any working directory.
+export const CLI = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('../../src/http/cli.ts', import.meta.url))];
 
 export interface RunningCli {
   child: ChildProcess;
@@ -13,9 +19,12 @@ export interface RunningCli {
 export const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 
+/** A fresh working directory, so that no .env or ./data of the repository's reaches the server under test. */
+export const cliCwd = () => mkdtempSync(join(tmpdir(), 'bankcore-cwd-'));
+
 /** Starts the standalone server (as `npm start` does) on a free port and waits for its "listening on" line. */
-export function startCli(env: Record<string, string> = {}): Promise<RunningCli> {
-  const child = spawn(process.execPath, CLI, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(env: Record<string, string> = {}, cwd = cliCwd()): Promise<RunningCli> {
+  const child = spawn(process.execPath, CLI, { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);

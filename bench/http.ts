@@ -88,7 +88,13 @@ export async function load(port: number, path: string, options: { method?: 'GET'
 
 const depositBody = JSON.stringify({ bankCode: 'BENCH', accountNumber: 'HTTP0001', amount: 1 });
 
-async function measure(target: Target): Promise<{ balance: Load; deposit: Load }> {
+/** One server's figures for the two endpoints. */
+interface Endpoints {
+  balance: Load;
+  deposit: Load;
+}
+
+async function measure(target: Target): Promise<Endpoints> {
   const server = await startTarget(target);
   try {
     const token = server.info['token'] as string | undefined;
@@ -112,13 +118,13 @@ function median(loads: Load[]): Load {
  * Raw baseline and bankcore measured in alternating rounds, so that a slow spell of the machine falls on both
  * rather than on one; each side is the median of its rounds.
  */
-async function measureAlternating(a: Target, b: Target): Promise<[{ balance: Load; deposit: Load }, { balance: Load; deposit: Load }]> {
-  const runs: [{ balance: Load; deposit: Load }[], { balance: Load; deposit: Load }[]] = [[], []];
+async function measureAlternating(a: Target, b: Target): Promise<[Endpoints, Endpoints]> {
+  const runs: [Endpoints[], Endpoints[]] = [[], []];
   for (let round = 0; round < ROUNDS; round++) {
     runs[0].push(await measure(a));
     runs[1].push(await measure(b));
   }
-  const pick = (list: { balance: Load; deposit: Load }[]) => ({ balance: median(list.map((r) => r.balance)), deposit: median(list.map((r) => r.deposit)) });
+  const pick = (list: Endpoints[]): Endpoints => ({ balance: median(list.map((r) => r.balance)), deposit: median(list.map((r) => r.deposit)) });
   return [pick(runs[0]), pick(runs[1])];
 }
 

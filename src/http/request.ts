@@ -10,7 +10,7 @@ export interface HttpRequest {
   header(name: string): string | undefined;
   /** The client's address as the transport knows it (for rate limits). */
   clientAddress: string;
-  /** Reads the whole body, rejecting with `HttpError('PAYLOAD_TOO_LARGE')` past the limit. */
+  /** Reads the whole body, rejecting with a `BankError` PAYLOAD_TOO_LARGE past the limit. */
   readBody(): Promise<Uint8Array>;
 }
 

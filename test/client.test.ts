@@ -92,7 +92,8 @@ describe('bankcore/client', () => {
     expect(keys[0]).toBe(keys[1]);
     expect(result.account.balance).toBe(250);
     expect((await client.balance()).accounts[0]!.balance).toBe(250);
-    expect((await bank.verify()).entriesChecked).toBe(1);
+    // One deposit: the customer's entry and the settlement account's.
+    expect((await bank.verify()).entriesChecked).toBe(2);
   });
 
   it('retries after the server dropped the connection mid-request, and after a 503, without double-applying', async () => {

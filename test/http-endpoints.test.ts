@@ -34,7 +34,7 @@ describe.each(TRANSPORTS)('HTTP API over %s', (transport) => {
     const deposit = await client.call('POST', '/deposit', { json: { ...A, amount: 1500, reference: 'pay' }, token: t });
     expect(deposit.status).toBe(201);
     expect(deposit.body.account.balance).toBe(1500);
-    expect(deposit.body.transaction).toMatchObject({ type: 'deposit', amount: 1500, currency: 'USD', reference: 'pay', legs: [{ ...A, amount: 1500 }] });
+    expect(deposit.body.transaction).toMatchObject({ type: 'deposit', amount: 1500, currency: 'USD', reference: 'pay', legs: [{ ...A, amount: 1500 }, { bankCode: '@world', accountNumber: 'USD', amount: -1500 }] });
     const balance = await client.call('GET', '/balance', { token: t });
     expect(balance.status).toBe(200);
     expect(balance.body.accounts).toEqual([expect.objectContaining({ ...A, balance: 1500 })]);

@@ -47,11 +47,16 @@ describe('deposits and withdrawals', () => {
     const { bank, alice } = await twoUsers();
     const d = await bank.deposit(alice, { account: acct('A001'), amount: 1_000, reference: 'salary' });
     expect(d.transaction).toMatchObject({ type: 'deposit', amount: 1_000, currency: 'USD', reference: 'salary', initiatorId: alice.userId });
-    expect(d.transaction.legs).toEqual([expect.objectContaining({ bankCode: 'BANK1', accountNumber: 'A001', amount: 1_000 })]);
+    // The customer's leg first, then the bank's settlement leg: money comes from somewhere, and the legs sum to 0.
+    expect(d.transaction.legs).toEqual([
+      expect.objectContaining({ bankCode: 'BANK1', accountNumber: 'A001', amount: 1_000 }),
+      { accountId: '@world/USD', bankCode: '@world', accountNumber: 'USD', amount: -1_000 },
+    ]);
     expect(d.account.balance).toBe(1_000);
     expect(d.replayed).toBe(false);
     const w = await bank.withdraw(alice, { account: acct('a001'), amount: 400 });
     expect(w.transaction.type).toBe('withdrawal');
+    expect(w.transaction.legs.map((l) => l.amount)).toEqual([-400, 400]);
     expect(w.account.balance).toBe(600);
   });
 
@@ -227,7 +232,8 @@ describe('verify', () => {
   it('reports a clean ledger as ok', async () => {
     const { bank, alice } = await twoUsers();
     await bank.deposit(alice, { account: acct('A001'), amount: 10 });
-    expect(await bank.verify()).toMatchObject({ ok: true, accountsChecked: 2, entriesChecked: 1, problems: [] });
+    // Two customer accounts and the USD settlement account; the deposit's two legs are two entries.
+    expect(await bank.verify()).toMatchObject({ ok: true, accountsChecked: 3, entriesChecked: 2, transactionsChecked: 1, problems: [] });
   });
 
   it('reports a balance that differs from its entries, and a transfer with one leg missing', async () => {
@@ -238,7 +244,8 @@ describe('verify', () => {
         (async function* () {
           for await (const row of inner.readLedger()) {
             if (row.account.accountNumber === 'A001') yield { ...row, account: { ...row.account, balance: row.account.balance + 1 } };
-            else yield { ...row, entries: row.entries.filter((e) => e.type !== 'transfer') };
+            else if (row.account.accountNumber === 'B001') yield { ...row, entries: row.entries.filter((e) => e.type !== 'transfer') };
+            else yield row;
           }
         })(),
     };
@@ -251,7 +258,9 @@ describe('verify', () => {
       'balance 8 differs from the sum of entries 7',
       'balance 3 differs from the sum of entries 0',
       'entryCount 1 but 0 entries',
-      'transfer transaction has 1 legs summing to -3',
+      'balances in USD sum to 1, not 0',
+      expect.stringMatching(/^leg on .+ has no matching entry$/),
+      'transaction has 2 legs but 1 entries',
     ]);
   });
 });

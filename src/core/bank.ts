@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { BankError, isBankError } from './errors.js';
 import { newId as defaultId } from './ids.js';
+import { copyHold, copyTransaction, publicAccount } from './commit.js';
+import { createLedger } from './ledger.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
+import { createOperator, type Operator } from './operator.js';
+import { createPrincipals } from './principals.js';
+import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
 import {
   accountNumberSchema,
@@ -11,10 +16,11 @@ import {
   credentialsSchema,
   currencySchema,
   parseInput,
+  usernameSchema,
 } from './schemas.js';
-import type { StorageAdapter, StoredUser } from './storage.js';
+import type { StorageAdapter, StoredAccount, StoredUser } from './storage.js';
 import { TokenService, type TokenOptions } from './tokens.js';
-import type { Account, AccountRef, HistoryPage, MovementResult, Principal, User, VerifyReport } from './types.js';
+import type { Account, AccountRef, HistoryPage, Hold, MovementResult, PointInTimeBalance, Principal, Transaction, User, VerifyReport } from './types.js';
 import { verifyLedger } from './verify.js';
 
 /** Options of {@link createBank}. */
@@ -43,12 +49,12 @@ export interface OpenAccountInput extends AccountRef {
   currency?: string;
 }
 
-/** Options of `bank.history`. */
-export interface HistoryOptions {
-  /** 1–100; default 20. */
-  limit?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string | null;
+/** The operator API plus what only the bank can do: users without passwords, and principals for them. */
+export interface BankOperator extends Operator {
+  /** Creates a user without a password (it cannot log in with one), for apps that authenticate users themselves. Throws VALIDATION_FAILED, USERNAME_TAKEN. */
+  createUser(input: { username: string }): Promise<User>;
+  /** A principal for an existing user, for apps that authenticate users themselves. Throws INVALID_PRINCIPAL. */
+  principal(userId: string): Promise<Principal>;
 }
 
 /** A bank: users, tokens, accounts and money movements over one {@link StorageAdapter}. */
@@ -67,7 +73,7 @@ export interface Bank {
   authenticate(accessToken: string): Promise<Principal>;
   /** Changes the caller's password and revokes every token issued before. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
   changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<void>;
-  /** Opens an account with balance 0. Throws VALIDATION_FAILED, ACCOUNT_EXISTS. */
+  /** Opens an account with balance 0. Throws INVALID_PRINCIPAL, VALIDATION_FAILED, ACCOUNT_EXISTS. */
   openAccount(principal: Principal, input: OpenAccountInput): Promise<Account>;
   /** Adds money to one of the caller's accounts. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND, LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED. */
   deposit(principal: Principal, input: DepositInput): Promise<MovementResult>;
@@ -81,16 +87,23 @@ export interface Bank {
   getAccount(principal: Principal, account: AccountRef): Promise<Account>;
   /** A page of an own account's ledger, newest first. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND. */
   history(principal: Principal, account: AccountRef, options?: HistoryOptions): Promise<HistoryPage>;
-  /** Audits the whole ledger: balances against entries, sequences, transfer legs. */
+  /** An own account's balance right after its last entry at or before `at`. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND. */
+  balanceAt(principal: Principal, account: AccountRef, at: Date | string): Promise<PointInTimeBalance>;
+  /** The open holds on an own account, oldest first. Throws VALIDATION_FAILED, ACCOUNT_NOT_FOUND. */
+  holds(principal: Principal, account: AccountRef): Promise<Hold[]>;
+  /** A transaction with a leg on one of the caller's accounts. Throws TRANSACTION_NOT_FOUND. */
+  getTransaction(principal: Principal, id: string): Promise<Transaction>;
+  /**
+   * Audits the whole ledger: per currency the balances (settlement accounts included) sum to 0, every
+   * transaction balances, every account's entries chain, pending equals open holds, no account is past its limit.
+   */
   verify(): Promise<VerifyReport>;
+  /** The operator API: takes no principal. */
+  readonly operator: BankOperator;
 }
 
 // Login accepts any strings: a password rule added later must not lock out users who registered before it.
 const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
-const historySchema = z.strictObject({
-  limit: z.int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'is not a cursor returned by history').nullish(),
-});
 
 /** The key under which a username is unique: NFKC, lower-cased. */
 export function usernameKey(username: string): string {
@@ -130,10 +143,16 @@ export function createBank(options: BankOptions): Bank {
   if (!Number.isSafeInteger(maxAmount) || maxAmount < 1) {
     throw new BankError('CONFIGURATION_INVALID', 'maxAmount must be a positive safe integer');
   }
-  const ctx = { storage, now, newId, maxAmount };
+  const ledger = createLedger({ storage, now, newId, maxAmount });
+  const ctx = { storage, ledger, now, newId, maxAmount };
+  const principals = createPrincipals(storage);
   let dummy: Promise<string> | undefined;
   const dummyHash = () => (dummy ??= hasher.hash(crypto.randomUUID()));
   const movements = createMovements(ctx);
+  const operator = createOperator(ctx);
+  const own = async (principal: Principal, ref: AccountRef): Promise<StoredAccount> =>
+    findOwnAccount(storage, await principals.check(principal), parseInput(accountRefSchema, ref, 'account'));
+  const usernameTaken = () => new BankError('USERNAME_TAKEN', 'This username is already taken', { details: { path: 'username' } });
   const openAccountSchema = z.strictObject({
     bankCode: bankCodeSchema,
     accountNumber: accountNumberSchema,
@@ -155,9 +174,8 @@ export function createBank(options: BankOptions): Bank {
     async register(input) {
       const { username, password } = parseInput(credentialsSchema, input, 'register');
       const key = usernameKey(username);
-      const taken = () => new BankError('USERNAME_TAKEN', 'This username is already taken', { details: { path: 'username' } });
       // Cheap check first so a taken name does not cost a password hash; the insert below is the real guard.
-      if (await storage.findUserByUsernameKey(key)) throw taken();
+      if (await storage.findUserByUsernameKey(key)) throw usernameTaken();
       const user: StoredUser = {
         id: newId(),
         username,
@@ -166,7 +184,7 @@ export function createBank(options: BankOptions): Bank {
         credentialVersion: 1,
         createdAt: now(),
       };
-      if (!(await storage.createUser(user))) throw taken();
+      if (!(await storage.createUser(user))) throw usernameTaken();
       return publicUser(user);
     },
 
@@ -178,7 +196,8 @@ export function createBank(options: BankOptions): Bank {
         await hasher.verify(password, await dummyHash());
         throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
       }
-      const { ok, needsRehash } = await hasher.verify(password, user.passwordHash);
+      // A user created by the operator has no password: it never logs in with one.
+      const { ok, needsRehash } = user.passwordHash === '' ? { ok: false, needsRehash: false } : await hasher.verify(password, user.passwordHash);
       if (!ok) throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
       if (needsRehash) {
         // Upgrade to the current parameters while we hold the plain password; tokens stay valid.
@@ -197,59 +216,78 @@ export function createBank(options: BankOptions): Bank {
       if (!user || user.credentialVersion !== claims.credentialVersion) {
         throw new BankError('INVALID_TOKEN', 'The access token has been revoked');
       }
-      return { userId: user.id, username: user.username };
+      return principals.issue(user);
     },
 
     async changePassword(principal, input) {
+      await principals.check(principal);
       const { currentPassword, newPassword } = parseInput(changePasswordSchema, input, 'changePassword');
       const user = await storage.findUserById(principal.userId);
-      if (!user || !(await hasher.verify(currentPassword, user.passwordHash)).ok) {
+      if (!user || user.passwordHash === '' || !(await hasher.verify(currentPassword, user.passwordHash)).ok) {
         throw new BankError('INVALID_CREDENTIALS', 'The current password is incorrect');
       }
       await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1);
     },
 
     async openAccount(principal, input) {
+      await principals.check(principal);
       const parsed = parseInput(openAccountSchema, input, 'openAccount');
-      const account: Account = {
+      const account: StoredAccount = {
         id: newId(),
         ownerId: principal.userId,
         bankCode: parsed.bankCode,
         accountNumber: parsed.accountNumber,
         currency: parsed.currency,
         balance: 0,
+        pending: 0,
+        available: 0,
+        status: 'active',
+        overdraftLimit: 0,
         entryCount: 0,
         createdAt: now(),
+        lastEntryAt: null,
       };
       if (!(await storage.createAccount(account))) {
         throw new BankError('ACCOUNT_EXISTS', `Account ${account.bankCode}/${account.accountNumber} already exists`, {
           details: { bankCode: account.bankCode, accountNumber: account.accountNumber },
         });
       }
-      return account;
+      return publicAccount(account);
     },
 
-    deposit: (principal, input) => movements.deposit(principal, input),
-    withdraw: (principal, input) => movements.withdraw(principal, input),
-    transfer: (principal, input) => movements.transfer(principal, input),
+    deposit: async (principal, input) => movements.deposit(await principals.check(principal), input),
+    withdraw: async (principal, input) => movements.withdraw(await principals.check(principal), input),
+    transfer: async (principal, input) => movements.transfer(await principals.check(principal), input),
 
-    balances: (principal) => storage.listAccounts(principal.userId),
+    balances: async (principal) => (await storage.listAccounts((await principals.check(principal)).userId)).map(publicAccount),
+    getAccount: async (principal, account) => publicAccount(await own(principal, account)),
+    history: async (principal, account, historyOptions = {}) => readHistory(storage, await own(principal, account), historyOptions),
+    balanceAt: async (principal, account, at) => readBalanceAt(storage, await own(principal, account), at),
+    holds: async (principal, account) => (await storage.listHolds((await own(principal, account)).id, 'pending')).map(copyHold),
 
-    async getAccount(principal, account) {
-      return findOwnAccount(ctx, principal, parseInput(accountRefSchema, account, 'account'));
+    async getTransaction(principal, id) {
+      await principals.check(principal);
+      const found = typeof id === 'string' && id.length <= 128 ? await storage.findTransaction(id) : null;
+      const mine = found && (await storage.listAccounts(principal.userId)).some((a) => found.legs.some((l) => l.accountId === a.id));
+      if (!found || !mine) throw new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found');
+      return copyTransaction(found);
     },
 
-    async history(principal, account, historyOptions = {}) {
-      const ref = parseInput(accountRefSchema, account, 'history');
-      const { limit, cursor } = parseInput(historySchema, historyOptions, 'history');
-      const own = await findOwnAccount(ctx, principal, ref);
-      const beforeSequence = cursor == null ? null : Number(cursor);
-      const rows = await storage.listLedgerEntries(own.id, { limit: limit + 1, beforeSequence });
-      const entries = rows.slice(0, limit);
-      const last = entries[entries.length - 1];
-      return { entries, nextCursor: rows.length > limit && last ? String(last.sequence) : null };
-    },
+    verify: () => verifyLedger(storage.readLedger(), storage.readTransactions()),
 
-    verify: () => verifyLedger(storage.readLedger()),
+    operator: {
+      ...operator,
+      async createUser(input) {
+        const { username } = parseInput(z.strictObject({ username: usernameSchema }), input, 'createUser');
+        const user: StoredUser = { id: newId(), username, usernameKey: usernameKey(username), passwordHash: '', credentialVersion: 1, createdAt: now() };
+        if (!(await storage.createUser(user))) throw usernameTaken();
+        return publicUser(user);
+      },
+      async principal(userId) {
+        const user = typeof userId === 'string' && userId.length <= 128 ? await storage.findUserById(userId) : null;
+        if (!user) throw new BankError('INVALID_PRINCIPAL', 'No user has this id');
+        return principals.issue(user);
+      },
+    },
   };
 }

@@ -1,8 +1,12 @@
 export { createBank, usernameKey } from './bank.js';
-export type { Bank, BankOptions, HistoryOptions, OpenAccountInput } from './bank.js';
+export type { Bank, BankOperator, BankOptions, OpenAccountInput } from './bank.js';
+export { applyCommitPlan, copyEntry, copyHold, copyTransaction, isRefusal, publicAccount } from './commit.js';
+export type { CommitInputs, CommitOutcome, CommitRefusal, UnsequencedEntry } from './commit.js';
 export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';
+export { OPERATOR_SCOPE, settlementId } from './ledger.js';
 export type { DepositInput, TransferInput } from './movements.js';
+export type { CaptureResult, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';
 export {
   createPasswordHasher,
   constantTimeEqual,
@@ -12,23 +16,36 @@ export {
   INSECURE_TEST_PASSWORD_HASHING,
 } from './passwords.js';
 export type { PasswordHasher, PasswordHashing, PasswordKdf } from './passwords.js';
+export type { HistoryOptions } from './reads.js';
 export * as schemas from './schemas.js';
 export type {
+  AccountGuard,
+  AccountUpdate,
+  CommitPlan,
+  CommitResult,
+  EntryQuery,
+  HoldResolution,
   IdempotencyClaim,
   IdempotencyRecord,
-  PostTransactionRequest,
-  PostTransactionResult,
+  RefusalReason,
   StorageAdapter,
+  StoredAccount,
   StoredUser,
 } from './storage.js';
 export type { TokenOptions } from './tokens.js';
 export type {
   Account,
   AccountRef,
+  AccountStatus,
   HistoryPage,
+  Hold,
+  HoldParty,
+  HoldStatus,
   LedgerEntry,
   LedgerProblem,
+  Metadata,
   MovementResult,
+  PointInTimeBalance,
   Principal,
   Transaction,
   TransactionLeg,

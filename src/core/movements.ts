@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { BankError } from './errors.js';
-import { accountRefSchema, amountSchema, idempotencyKeySchema, parseInput, referenceSchema } from './schemas.js';
-import type { IdempotencyRecord, PostTransactionResult, StorageAdapter } from './storage.js';
-import type { Account, AccountRef, MovementResult, Principal, Transaction, TransactionType } from './types.js';
+import { accountNotFound, draftTransaction, emptyPlan, fingerprint, legGuard, type Committed, type Ledger, type LegsDraft } from './ledger.js';
+import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
+import type { StorageAdapter, StoredAccount } from './storage.js';
+import type { AccountRef, Metadata, MovementResult, Principal } from './types.js';
 
 /** What the movement functions need from the bank. */
 export interface MovementContext {
   storage: StorageAdapter;
+  ledger: Ledger;
   now: () => Date;
   newId: () => string;
   maxAmount: number;
@@ -22,6 +22,8 @@ export interface DepositInput {
   /** Repeating a call with the same key and payload returns the first result and moves no money. */
   idempotencyKey?: string;
   reference?: string;
+  /** Stored on the transaction and shown in history. */
+  metadata?: Metadata;
 }
 
 /** Input of `bank.transfer`. */
@@ -33,26 +35,18 @@ export interface TransferInput {
   amount: number;
   idempotencyKey?: string;
   reference?: string;
+  metadata?: Metadata;
 }
 
+const common = { idempotencyKey: idempotencyKeySchema.optional(), reference: referenceSchema.optional(), metadata: metadataSchema.optional() };
+
 function singleAccountSchema(maxAmount: number) {
-  return z.strictObject({
-    account: accountRefSchema,
-    amount: amountSchema(maxAmount),
-    idempotencyKey: idempotencyKeySchema.optional(),
-    reference: referenceSchema.optional(),
-  });
+  return z.strictObject({ account: accountRefSchema, amount: amountSchema(maxAmount), ...common });
 }
 
 function transferSchema(maxAmount: number) {
   return z
-    .strictObject({
-      from: accountRefSchema,
-      to: accountRefSchema,
-      amount: amountSchema(maxAmount),
-      idempotencyKey: idempotencyKeySchema.optional(),
-      reference: referenceSchema.optional(),
-    })
+    .strictObject({ from: accountRefSchema, to: accountRefSchema, amount: amountSchema(maxAmount), ...common })
     .refine((t) => t.from.bankCode !== t.to.bankCode || t.from.accountNumber !== t.to.accountNumber, {
       message: 'must differ from the source account',
       path: ['to'],
@@ -60,132 +54,78 @@ function transferSchema(maxAmount: number) {
 }
 
 /** Finds an account the principal owns; another user's account is reported exactly like a missing one. */
-export async function findOwnAccount(ctx: MovementContext, principal: Principal, ref: AccountRef): Promise<Account> {
-  const account = await ctx.storage.findAccount(ref.bankCode, ref.accountNumber);
+export async function findOwnAccount(storage: StorageAdapter, principal: Principal, ref: AccountRef): Promise<StoredAccount> {
+  const account = await storage.findAccount(ref.bankCode, ref.accountNumber);
   if (!account || account.ownerId !== principal.userId) throw accountNotFound(ref);
   return account;
 }
 
-function accountNotFound(ref: AccountRef): BankError {
-  return new BankError('ACCOUNT_NOT_FOUND', `Account ${ref.bankCode}/${ref.accountNumber} was not found`, {
-    details: { bankCode: ref.bankCode, accountNumber: ref.accountNumber },
-  });
-}
-
-/** A digest of the request, computed only when there is an idempotency key to guard. */
-function fingerprint(key: string | undefined, payload: () => unknown): string {
-  return key === undefined ? '' : bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(payload()))));
-}
-
-function fromRecord(principal: Principal, record: IdempotencyRecord): MovementResult {
-  return toResult(principal, record.transaction, record.accounts, true);
-}
-
-function toResult(principal: Principal, transaction: Transaction, touched: Account[], replayed: boolean): MovementResult {
-  // The caller sees only their own accounts: never another user's balance after a transfer to them.
-  const accounts = touched.filter((a) => a.ownerId === principal.userId);
-  const primaryId = transaction.legs[0]?.accountId;
-  const account = accounts.find((a) => a.id === primaryId);
+/** The caller's view of a committed movement: only their own accounts, never another user's balance. */
+function toResult(principal: Principal, committed: Committed): MovementResult {
+  const transaction = committed.transaction!;
+  const accounts = committed.accounts.filter((a) => a.ownerId === principal.userId);
+  const account = accounts.find((a) => a.id === transaction.legs[0]?.accountId);
   if (!account) throw new Error(`transaction ${transaction.id} has no account of its initiator`);
-  return { transaction, account, accounts, replayed };
+  return { transaction, account, accounts, replayed: committed.replayed };
 }
 
-async function earlierResult(ctx: MovementContext, principal: Principal, key: string | undefined, print: string) {
-  if (key === undefined) return null;
-  const record = await ctx.storage.findIdempotencyRecord(principal.userId, key);
-  if (!record) return null;
-  if (record.fingerprint !== print) throw keyReused();
-  return fromRecord(principal, record);
-}
-
-function keyReused(): BankError {
-  return new BankError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different request');
-}
-
-async function post(
-  ctx: MovementContext,
-  principal: Principal,
-  type: TransactionType,
-  input: { amount: number; reference?: string | undefined; idempotencyKey?: string | undefined },
-  legs: Array<{ account: Account; amount: number }>,
-  print: string,
-): Promise<MovementResult> {
-  const transaction: Transaction = {
-    id: ctx.newId(),
-    type,
-    amount: input.amount,
-    currency: legs[0]!.account.currency,
-    legs: legs.map(({ account, amount }) => ({
-      accountId: account.id,
-      bankCode: account.bankCode,
-      accountNumber: account.accountNumber,
-      amount,
-    })),
-    reference: input.reference ?? null,
-    initiatorId: principal.userId,
-    createdAt: ctx.now(),
-  };
-  const idempotency = input.idempotencyKey === undefined ? null : { userId: principal.userId, key: input.idempotencyKey, fingerprint: print };
-  const result = await ctx.storage.postTransaction({ transaction, idempotency });
-  return interpret(principal, result, legs.map((l) => l.account));
-}
-
-function interpret(principal: Principal, result: PostTransactionResult, accounts: Account[]): MovementResult {
-  const refOf = (id: string): AccountRef => {
-    const a = accounts.find((x) => x.id === id);
-    return { bankCode: a?.bankCode ?? '?', accountNumber: a?.accountNumber ?? '?' };
-  };
-  switch (result.status) {
-    case 'posted':
-      return toResult(principal, result.transaction, result.accounts, false);
-    case 'replayed':
-      return fromRecord(principal, result.record);
-    case 'idempotency_key_reused':
-      throw keyReused();
-    case 'insufficient_funds':
-      throw new BankError('INSUFFICIENT_FUNDS', 'The balance is too low for this amount', { details: { ...refOf(result.accountId) } });
-    case 'balance_overflow':
-      throw new BankError('LIMIT_EXCEEDED', 'The resulting balance would exceed the largest amount bankcore can hold', {
-        details: { ...refOf(result.accountId), max: Number.MAX_SAFE_INTEGER },
-      });
-    case 'account_not_found':
-      throw accountNotFound(refOf(result.accountId));
-  }
-}
-
-/** The bank's money movements, with their schemas built once for its `maxAmount`. */
+/** The bank's customer money movements, with their schemas built once for its `maxAmount`. */
 export function createMovements(ctx: MovementContext) {
   const singleSchema = singleAccountSchema(ctx.maxAmount);
   const transferInputSchema = transferSchema(ctx.maxAmount);
 
+  /** Posts legs built from fresh reads, each time the ledger plans (again). */
+  async function post(principal: Principal, key: string | undefined, print: string, draft: () => Promise<LegsDraft>): Promise<MovementResult> {
+    const idempotency = key === undefined ? null : { scope: principal.userId, key, fingerprint: print };
+    const committed = await ctx.ledger.commit(async () => {
+      const d = await draft();
+      const at = ctx.now();
+      return { ...emptyPlan(at, idempotency), transaction: draftTransaction(ctx.newId(), d, at), guards: d.legs.map((l) => legGuard(l.account)) };
+    });
+    return toResult(principal, committed);
+  }
+
   async function single(principal: Principal, rawInput: unknown, type: 'deposit' | 'withdrawal'): Promise<MovementResult> {
     const input = parseInput(singleSchema, rawInput, type);
-    const print = fingerprint(input.idempotencyKey, () => [type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null]);
-    const earlier = await earlierResult(ctx, principal, input.idempotencyKey, print);
-    if (earlier) return earlier;
-    const account = await findOwnAccount(ctx, principal, input.account);
+    const print = fingerprint(input.idempotencyKey, () => [type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null, input.metadata ?? null]);
+    const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
+    if (earlier) return toResult(principal, earlier);
     const amount = type === 'deposit' ? input.amount : -input.amount;
-    return post(ctx, principal, type, input, [{ account, amount }], print);
+    return post(principal, input.idempotencyKey, print, async () => {
+      const account = await findOwnAccount(ctx.storage, principal, input.account);
+      const world = await ctx.ledger.settlement(account.currency);
+      return {
+        type,
+        legs: [{ account, amount }, { account: world, amount: -amount }],
+        reference: input.reference ?? null,
+        metadata: input.metadata ?? {},
+        initiatorId: principal.userId,
+      };
+    });
   }
 
   async function transfer(principal: Principal, rawInput: unknown): Promise<MovementResult> {
     const input = parseInput(transferInputSchema, rawInput, 'transfer');
-    const print = fingerprint(input.idempotencyKey, () => ['transfer', input.from, input.to, input.amount, input.reference ?? null]);
-    const earlier = await earlierResult(ctx, principal, input.idempotencyKey, print);
-    if (earlier) return earlier;
-    const from = await findOwnAccount(ctx, principal, input.from);
-    const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
-    if (!to) throw accountNotFound(input.to);
-    if (from.currency !== to.currency) {
-      throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, {
-        details: { fromCurrency: from.currency, toCurrency: to.currency },
-      });
-    }
-    const legs = [
-      { account: from, amount: -input.amount },
-      { account: to, amount: input.amount },
-    ];
-    return post(ctx, principal, 'transfer', input, legs, print);
+    const print = fingerprint(input.idempotencyKey, () => ['transfer', input.from, input.to, input.amount, input.reference ?? null, input.metadata ?? null]);
+    const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
+    if (earlier) return toResult(principal, earlier);
+    return post(principal, input.idempotencyKey, print, async () => {
+      const from = await findOwnAccount(ctx.storage, principal, input.from);
+      const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
+      if (!to) throw accountNotFound(input.to);
+      if (from.currency !== to.currency) {
+        throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, {
+          details: { fromCurrency: from.currency, toCurrency: to.currency },
+        });
+      }
+      return {
+        type: 'transfer',
+        legs: [{ account: from, amount: -input.amount }, { account: to, amount: input.amount }],
+        reference: input.reference ?? null,
+        metadata: input.metadata ?? {},
+        initiatorId: principal.userId,
+      };
+    });
   }
 
   return {

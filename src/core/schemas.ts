@@ -40,12 +40,32 @@ export const currencySchema = z
 /** An account's identity as a customer knows it. */
 export const accountRefSchema = z.strictObject({ bankCode: bankCodeSchema, accountNumber: accountNumberSchema });
 
-/** A free-text note on a transaction: 1–140 characters, no control characters. */
+/**
+ * A free-text note on a transaction: 1–140 characters, no control or format characters (so no bidi override or
+ * zero-width character can make a recipient's history show text other than what was sent).
+ */
 export const referenceSchema = z
   .string()
   .min(1)
   .max(140)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control, bidi or zero-width characters');
+
+/** Metadata: at most 16 keys of 1–64 letters, digits, `_`, `-`, `.`; each value a string of at most 256 characters. */
+export const metadataSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys must be 1 to 64 letters, digits, "_", "-" or "."'), z.string().max(256, 'values must be at most 256 characters'))
+  .refine((m) => Object.keys(m).length <= 16, 'must have at most 16 keys');
+
+/** The bank code of the bank's own settlement accounts: `@world/<currency>`. */
+export const SETTLEMENT_BANK_CODE = '@world';
+
+/** An account as the operator names it: a customer account, or a settlement account `@world/<currency>`. */
+export const operatorAccountRefSchema = z.union([
+  accountRefSchema,
+  z.strictObject({ bankCode: z.literal(SETTLEMENT_BANK_CODE), accountNumber: currencySchema }),
+]);
+
+/** A point in time: a `Date` or an ISO-8601 date-time string. */
+export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]).refine((d) => !Number.isNaN(d.getTime()), 'is not a valid time');
 
 /** An idempotency key: 1–255 visible ASCII characters (a UUID is a good choice). */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');

@@ -1,4 +1,4 @@
-import type { Account, LedgerEntry, Transaction } from './types.js';
+import type { Account, AccountStatus, Hold, HoldStatus, LedgerEntry, Transaction } from './types.js';
 
 /** A user as storage keeps it, password hash included. Only the core and adapters see this. */
 export interface StoredUser {
@@ -7,16 +7,22 @@ export interface StoredUser {
   username: string;
   /** NFKC + lower-cased: the unique key. */
   usernameKey: string;
-  /** A self-describing PHC string, e.g. `$argon2id$v=19$m=19456,t=2,p=1$…`. */
+  /** A self-describing PHC string, e.g. `$argon2id$v=19$m=19456,t=2,p=1$…`; empty for a user without a password. */
   passwordHash: string;
   /** Raised by every password change; tokens carrying an older value are refused. */
   credentialVersion: number;
   createdAt: Date;
 }
 
-/** The idempotency facts of one money movement, scoped to the user who asked for it. */
+/** An account as storage keeps it: the public account plus the time of its newest entry. */
+export interface StoredAccount extends Account {
+  /** The commit time of the newest entry; a later commit is never stamped earlier. */
+  lastEntryAt: Date | null;
+}
+
+/** The idempotency facts of one change, scoped to whoever asked for it (a user id, or `@operator`). */
 export interface IdempotencyClaim {
-  userId: string;
+  scope: string;
   key: string;
   /** A digest of the request payload: the same key with another payload is a conflict. */
   fingerprint: string;
@@ -24,39 +30,113 @@ export interface IdempotencyClaim {
 
 /** What an adapter keeps for an idempotency key: enough to answer a replay exactly as the first call was answered. */
 export interface IdempotencyRecord extends IdempotencyClaim {
-  transaction: Transaction;
-  /** Every account the transaction touched, as it was right after the transaction. */
+  transaction: Transaction | null;
+  hold: Hold | null;
+  /** Every account the change touched, as it was right after it. */
   accounts: Account[];
   createdAt: Date;
 }
 
-/** One money movement to apply atomically. */
-export interface PostTransactionRequest {
-  /** Built by the core; each leg names an existing account by `accountId` and a signed amount. */
-  transaction: Transaction;
-  idempotency: IdempotencyClaim | null;
+/**
+ * What one account must satisfy for a commit to apply, checked by the adapter against stored state at the moment
+ * of applying (never a stale read), through {@link applyCommitPlan}.
+ */
+export interface AccountGuard {
+  accountId: string;
+  /** The statuses the account may be in. */
+  statuses: readonly AccountStatus[];
+  /**
+   * The lowest `available` allowed after the change, checked only when the change lowers it: `-overdraftLimit`
+   * for customer accounts, `null` (no floor) for the bank's settlement accounts.
+   */
+  minAvailable: number | null;
+  /** The overdraft limit `minAvailable` was computed from; if the stored one differs, the commit is `stale`. */
+  overdraftLimit: number;
+  /**
+   * A settlement account: no floor, and its balance may be derived from its entries instead of updated in every
+   * commit, so concurrent deposits never contend on one row.
+   */
+  derived: boolean;
+  /** Closing: the account must hold no money and no open hold. */
+  requireEmpty?: boolean;
 }
 
-/** The outcome of {@link StorageAdapter.postTransaction}: an expected refusal is a result, not an exception. */
-export type PostTransactionResult =
-  | { status: 'posted'; transaction: Transaction; accounts: Account[] }
-  | { status: 'replayed'; record: IdempotencyRecord }
-  | { status: 'idempotency_key_reused'; record: IdempotencyRecord }
-  | { status: 'insufficient_funds'; accountId: string }
-  | { status: 'balance_overflow'; accountId: string }
-  | { status: 'account_not_found'; accountId: string };
+/** A hold leaving `pending` in this commit. */
+export interface HoldResolution {
+  holdId: string;
+  status: Exclude<HoldStatus, 'pending'>;
+  capturedAmount: number;
+  /** Capturing is refused from the hold's `expiresAt` on, whether or not a sweep ran. */
+  refuseIfExpired: boolean;
+}
+
+/** A change to an account's own settings. */
+export interface AccountUpdate {
+  accountId: string;
+  status?: AccountStatus;
+  overdraftLimit?: number;
+}
 
 /**
- * Where a bank keeps its state. Small and shaped by the domain: users, accounts, one atomic
- * "post a transaction" call, history pages and idempotency look-ups. Every method resolves `null`
- * (or a result status) for "not found" and expected refusals; it rejects only for infrastructure
- * failures, preferably as `BankError('STORAGE_UNAVAILABLE')`.
+ * One atomic change, computed once by the core. An adapter applies it (through {@link applyCommitPlan}) or
+ * refuses it whole; it never decides a ledger rule itself.
+ */
+export interface CommitPlan {
+  /** The earliest commit time; the adapter stamps `max(at, newest entry time of each touched account)`. */
+  at: Date;
+  idempotency: IdempotencyClaim | null;
+  /** A transaction to post; `createdAt` is replaced by the commit time. */
+  transaction: Transaction | null;
+  /** A hold to open on `guards`' account. */
+  holdCreate: Hold | null;
+  holdResolve: HoldResolution | null;
+  /** The transaction a posted reversal reverses; refused if it already was. */
+  reverses: string | null;
+  accountUpdate: AccountUpdate | null;
+  /** One per account the change touches. */
+  guards: AccountGuard[];
+}
+
+/** Why an adapter refused a plan. */
+export type RefusalReason =
+  | 'account_not_found'
+  | 'account_frozen'
+  | 'account_closed'
+  | 'account_not_empty'
+  | 'insufficient_funds'
+  | 'balance_overflow'
+  | 'stale'
+  | 'hold_not_found'
+  | 'hold_not_pending'
+  | 'hold_expired'
+  | 'transaction_not_found'
+  | 'already_reversed';
+
+/** The outcome of {@link StorageAdapter.commit}: an expected refusal is a result, not an exception. */
+export type CommitResult =
+  | { status: 'committed'; transaction: Transaction | null; hold: Hold | null; accounts: Account[] }
+  | { status: 'replayed'; record: IdempotencyRecord }
+  | { status: 'idempotency_key_reused'; record: IdempotencyRecord }
+  | { status: 'refused'; reason: RefusalReason; accountId: string | null };
+
+/** History bounds: entries with `sequence < beforeSequence` and `from <= createdAt <= to`, each when given. */
+export interface EntryQuery {
+  limit: number;
+  beforeSequence: number | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/**
+ * Where a bank keeps its state. Small and shaped by the domain: users, accounts, one atomic `commit`, and reads.
+ * Every method resolves `null` (or a result status) for "not found" and expected refusals; it rejects only for
+ * infrastructure failures, preferably as `BankError('STORAGE_UNAVAILABLE')`.
  *
  * Returned objects belong to the caller: mutating them must not change stored state.
  * Run `describeStorageAdapter` from `bankcore/testing` against any implementation.
  */
 export interface StorageAdapter {
-  /** Prepares storage (indexes, files). Idempotent; `createBank` users call it through `bank.init()`. */
+  /** Prepares storage (indexes, files, migrations). Idempotent; called through `bank.init()`. */
   init?(): Promise<void>;
   /** Releases connections and files. */
   close?(): Promise<void>;
@@ -71,33 +151,44 @@ export interface StorageAdapter {
   /** Replaces the hash and credential version; `false` if the user does not exist. */
   updatePassword(userId: string, passwordHash: string, credentialVersion: number): Promise<boolean>;
 
-  /** Inserts an account (balance 0, entryCount 0) unless its (bankCode, accountNumber) is taken; `false` means taken. */
-  createAccount(account: Account): Promise<boolean>;
-  findAccount(bankCode: string, accountNumber: string): Promise<Account | null>;
+  /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
+  createAccount(account: StoredAccount): Promise<boolean>;
+  findAccount(bankCode: string, accountNumber: string): Promise<StoredAccount | null>;
+  findAccountById(id: string): Promise<StoredAccount | null>;
   /** The user's accounts, oldest first. */
-  listAccounts(ownerId: string): Promise<Account[]>;
+  listAccounts(ownerId: string): Promise<StoredAccount[]>;
 
   /**
-   * Applies a money movement atomically: either all of the following happen, or none.
-   * 1. If `idempotency` names a key already recorded for that user: nothing is applied; `replayed` when the
+   * Applies a plan atomically, or refuses it whole:
+   * 1. If `idempotency` names a key already recorded in its scope: nothing is applied; `replayed` when the
    *    fingerprint matches, else `idempotency_key_reused`. This holds also when the calls race.
-   * 2. Every leg's account exists (else `account_not_found`); no balance would fall below zero (else
-   *    `insufficient_funds`) or rise above `Number.MAX_SAFE_INTEGER` (else `balance_overflow`), checked
-   *    against the balances at the moment of applying, never a stale read.
-   * 3. Each leg changes its balance, appends a {@link LedgerEntry} with the next `sequence` and its
-   *    `balanceAfter`, and the idempotency record is stored with the accounts as they are after.
+   * 2. Otherwise the adapter reads the touched accounts, the hold and the reversed transaction as they are at the
+   *    moment of applying and passes them to {@link applyCommitPlan}, which checks every guard and computes
+   *    every row to write. A refusal is returned as is.
+   * 3. It writes the outcome (accounts, entries, transaction, hold, reversal link, idempotency record) in one
+   *    atomic step, and acknowledges only once the step is as durable as the adapter promises.
    */
-  postTransaction(request: PostTransactionRequest): Promise<PostTransactionResult>;
+  commit(plan: CommitPlan): Promise<CommitResult>;
 
-  /** The recorded result for a user's idempotency key, or null. */
-  findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** The recorded result for an idempotency key in a scope, or null. */
+  findIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  findTransaction(id: string): Promise<Transaction | null>;
+  findHold(id: string): Promise<Hold | null>;
+  /** An account's holds, oldest first; only those with `status` when given. */
+  listHolds(accountId: string, status: HoldStatus | null): Promise<Hold[]>;
+  /** Up to `limit` pending holds with `expiresAt <= at`, for the expiry sweep. */
+  listExpiredHolds(at: Date, limit: number): Promise<Hold[]>;
 
-  /** Up to `limit` entries of one account, newest first, with `sequence < beforeSequence` when given. */
-  listLedgerEntries(accountId: string, page: { limit: number; beforeSequence: number | null }): Promise<LedgerEntry[]>;
+  /** Up to `limit` entries of one account, newest first, within the query's bounds. */
+  listLedgerEntries(accountId: string, query: EntryQuery): Promise<LedgerEntry[]>;
+  /** The account's newest entry with `createdAt <= at`, or null; an index lookup, never a scan. */
+  findEntryAt(accountId: string, at: Date): Promise<LedgerEntry | null>;
 
   /**
-   * Every account with all its entries, oldest first, for `bank.verify()`. Adapters that can should read
-   * one consistent snapshot; otherwise verify a quiescent ledger.
+   * Every account with all its entries (oldest first) and its pending holds, then, through `readTransactions`,
+   * every transaction, for `bank.verify()`. Adapters that can should read one consistent snapshot; otherwise
+   * verify a quiescent ledger.
    */
-  readLedger(): AsyncIterable<{ account: Account; entries: LedgerEntry[] }>;
+  readLedger(): AsyncIterable<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }>;
+  readTransactions(): AsyncIterable<Transaction>;
 }

@@ -1,4 +1,17 @@
-import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Account, type Bank, type BankOptions, type Principal, type StorageAdapter, type StoredUser, type Transaction } from 'bankcore';
+import {
+  createBank,
+  INSECURE_TEST_PASSWORD_HASHING,
+  settlementId,
+  type Bank,
+  type BankOptions,
+  type CommitPlan,
+  type IdempotencyClaim,
+  type Principal,
+  type StorageAdapter,
+  type StoredAccount,
+  type StoredUser,
+  type Transaction,
+} from 'bankcore';
 
 let counter = 0;
 /** A unique id for fixtures; adapters must accept any string id. */
@@ -17,7 +30,8 @@ export function storedUser(overrides: Partial<StoredUser> = {}): StoredUser {
   };
 }
 
-export function account(ownerId: string, overrides: Partial<Account> = {}): Account {
+/** A customer account as storage keeps it, empty. */
+export function account(ownerId: string, overrides: Partial<StoredAccount> = {}): StoredAccount {
   return {
     id: fixtureId('a'),
     ownerId,
@@ -25,24 +39,55 @@ export function account(ownerId: string, overrides: Partial<Account> = {}): Acco
     accountNumber: fixtureId('N').replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 34),
     currency: 'USD',
     balance: 0,
+    pending: 0,
+    available: 0,
+    status: 'active',
+    overdraftLimit: 0,
     entryCount: 0,
     createdAt: new Date('2026-01-01T00:00:00Z'),
+    lastEntryAt: null,
     ...overrides,
   };
 }
 
-/** A transaction moving `amount` by the given legs (signed amounts keyed by account). */
-export function transaction(initiatorId: string, type: Transaction['type'], legs: Array<[Account, number]>): Transaction {
-  return {
+/** The bank's settlement account of a currency (`@world/<currency>`), empty. */
+export function settlementAccount(currency = 'USD'): StoredAccount {
+  return account('', { id: settlementId(currency), ownerId: null, bankCode: '@world', accountNumber: currency, currency });
+}
+
+/**
+ * A plan posting one transaction with the legs given (signed amounts keyed by account): customer accounts
+ * guarded at `-overdraftLimit` and `active`, settlement accounts derived with no floor; as the core plans them.
+ */
+export function postingPlan(
+  initiatorId: string | null,
+  type: Transaction['type'],
+  legs: Array<[StoredAccount, number]>,
+  idempotency: IdempotencyClaim | null = null,
+  at = new Date('2026-01-01T00:00:00Z'),
+): CommitPlan {
+  const transaction: Transaction = {
     id: fixtureId('t'),
     type,
-    amount: Math.abs(legs[0]![1]),
+    amount: legs.filter(([, n]) => n > 0).reduce((sum, [, n]) => sum + n, 0),
     currency: legs[0]![0].currency,
     legs: legs.map(([a, amount]) => ({ accountId: a.id, bankCode: a.bankCode, accountNumber: a.accountNumber, amount })),
     reference: null,
+    metadata: {},
     initiatorId,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
+    reversalOf: null,
+    reversedBy: null,
+    holdId: null,
+    createdAt: at,
   };
+  const guards = legs.map(([a]) => ({
+    accountId: a.id,
+    statuses: ['active' as const],
+    minAvailable: a.ownerId === null ? null : -a.overdraftLimit,
+    overdraftLimit: a.overdraftLimit,
+    derived: a.ownerId === null,
+  }));
+  return { at, idempotency, transaction, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards };
 }
 
 /** The token secret of {@link testBank}. */

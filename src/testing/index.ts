@@ -5,7 +5,7 @@ import { describeStorageContract } from './storage-suite.js';
 
 export type { ConcurrencyScale } from './concurrency-suite.js';
 export { seededRandom } from './concurrency-suite.js';
-export { account, passwordOf, signUp, storedUser, TEST_SECRET, testBank, transaction } from './fixtures.js';
+export { account, passwordOf, postingPlan, settlementAccount, signUp, storedUser, TEST_SECRET, testBank } from './fixtures.js';
 
 /** Options of {@link describeStorageAdapter}. */
 export interface StorageAdapterSuiteOptions {

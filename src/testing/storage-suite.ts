@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StorageAdapter } from 'bankcore';
-import { account, storedUser, transaction } from './fixtures.js';
+import type { IdempotencyClaim, StorageAdapter, StoredAccount } from 'bankcore';
+import { account, postingPlan, settlementAccount, storedUser } from './fixtures.js';
 
 type MakeAdapter = () => Promise<StorageAdapter> | StorageAdapter;
 
@@ -94,136 +94,164 @@ export function describeStorageContract(make: MakeAdapter): void {
     });
   });
 
-  describe('postTransaction', () => {
-    it('applies every leg, numbering entries and recording balanceAfter', async () => {
+  describe('commit', () => {
+    /** A fresh adapter with two customer accounts and the USD settlement account. */
+    async function withAccounts(make: MakeAdapter) {
       const s = await fresh(make);
-      const [x, y] = [account('u1'), account('u2')];
-      await s.createAccount(x);
-      await s.createAccount(y);
-      expect((await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 500]]), idempotency: null })).status).toBe('posted');
-      const t = transaction('u1', 'transfer', [[x, -200], [y, 200]]);
-      const result = await s.postTransaction({ transaction: t, idempotency: null });
-      expect(result.status).toBe('posted');
-      if (result.status !== 'posted') return;
-      expect(result.transaction).toEqual(t);
+      const [x, y, world] = [account('u1'), account('u2'), settlementAccount()];
+      for (const a of [x, y, world]) await s.createAccount(a);
+      return { s, x, y, world };
+    }
+    const deposit = (x: StoredAccount, world: StoredAccount, n: number, claim: IdempotencyClaim | null = null) => postingPlan('u1', 'deposit', [[x, n], [world, -n]], claim);
+
+    it('applies every leg, numbering entries and recording balanceAfter', async () => {
+      const { s, x, y, world } = await withAccounts(make);
+      expect((await s.commit(deposit(x, world, 500))).status).toBe('committed');
+      const plan = postingPlan('u1', 'transfer', [[x, -200], [y, 200]]);
+      const result = await s.commit(plan);
+      expect(result.status).toBe('committed');
+      if (result.status !== 'committed') return;
+      expect(result.transaction).toEqual(plan.transaction);
       expect(Object.fromEntries(result.accounts.map((a) => [a.id, a.balance]))).toEqual({ [x.id]: 300, [y.id]: 200 });
       const entries = await s.listLedgerEntries(x.id, { limit: 10, beforeSequence: null });
       expect(entries.map((e) => [e.sequence, e.amount, e.balanceAfter])).toEqual([[2, -200, 300], [1, 500, 500]]);
-      expect(entries[0]).toMatchObject({ transactionId: t.id, type: 'transfer', counterparty: { bankCode: y.bankCode, accountNumber: y.accountNumber } });
-      expect((await s.findAccount(y.bankCode, y.accountNumber))).toMatchObject({ balance: 200, entryCount: 1 });
+      expect(entries[0]).toMatchObject({ transactionId: plan.transaction!.id, type: 'transfer', counterparty: { bankCode: y.bankCode, accountNumber: y.accountNumber } });
+      expect(await s.findAccount(y.bankCode, y.accountNumber)).toMatchObject({ balance: 200, entryCount: 1 });
+      expect(await s.findTransaction(plan.transaction!.id)).toEqual(plan.transaction);
       await s.close?.();
     });
 
-    it('refuses a posting that would overdraw any leg and changes nothing', async () => {
-      const s = await fresh(make);
-      const [x, y] = [account('u1'), account('u2')];
-      await s.createAccount(x);
-      await s.createAccount(y);
-      await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 100]]), idempotency: null });
-      const claim = { userId: 'u1', key: 'k-overdraw', fingerprint: 'f' };
-      const result = await s.postTransaction({ transaction: transaction('u1', 'transfer', [[x, -101], [y, 101]]), idempotency: claim });
-      expect(result).toEqual({ status: 'insufficient_funds', accountId: x.id });
-      expect((await s.findAccount(x.bankCode, x.accountNumber))).toMatchObject({ balance: 100, entryCount: 1 });
-      expect((await s.findAccount(y.bankCode, y.accountNumber))).toMatchObject({ balance: 0, entryCount: 0 });
+    it('keeps a settlement account exact: its balance is the sum of its legs', async () => {
+      const { s, x, y, world } = await withAccounts(make);
+      await s.commit(deposit(x, world, 500));
+      await s.commit(postingPlan('u2', 'deposit', [[y, 70], [world, -70]]));
+      await s.commit(postingPlan('u1', 'withdrawal', [[x, -20], [world, 20]]));
+      expect(await s.findAccountById(world.id)).toMatchObject({ balance: -550, entryCount: 3, ownerId: null });
+      const page = await s.listLedgerEntries(world.id, { limit: 10, beforeSequence: null });
+      expect(page.map((e) => [e.sequence, e.amount, e.balanceAfter])).toEqual([[3, 20, -550], [2, -70, -570], [1, -500, -500]]);
+      expect(await s.listAccounts('u1')).toHaveLength(1);
+      await s.close?.();
+    });
+
+    it('refuses a plan that would overdraw any leg and changes nothing', async () => {
+      const { s, x, y, world } = await withAccounts(make);
+      await s.commit(deposit(x, world, 100));
+      const claim = { scope: 'u1', key: 'k-overdraw', fingerprint: 'f' };
+      const result = await s.commit(postingPlan('u1', 'transfer', [[x, -101], [y, 101]], claim));
+      expect(result).toEqual({ status: 'refused', reason: 'insufficient_funds', accountId: x.id });
+      expect(await s.findAccount(x.bankCode, x.accountNumber)).toMatchObject({ balance: 100, entryCount: 1 });
+      expect(await s.findAccount(y.bankCode, y.accountNumber)).toMatchObject({ balance: 0, entryCount: 0 });
       expect(await s.findIdempotencyRecord('u1', 'k-overdraw')).toBeNull();
       await s.close?.();
     });
 
-    it('refuses a posting that would lift a balance above Number.MAX_SAFE_INTEGER', async () => {
-      const s = await fresh(make);
-      const x = account('u1');
-      await s.createAccount(x);
-      await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, Number.MAX_SAFE_INTEGER]]), idempotency: null });
-      const result = await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 1]]), idempotency: null });
-      expect(result).toEqual({ status: 'balance_overflow', accountId: x.id });
+    it('refuses a plan that would lift a balance above Number.MAX_SAFE_INTEGER', async () => {
+      const { s, x, world } = await withAccounts(make);
+      await s.commit(deposit(x, world, Number.MAX_SAFE_INTEGER));
+      expect(await s.commit(deposit(x, world, 1))).toEqual({ status: 'refused', reason: 'balance_overflow', accountId: x.id });
       expect((await s.findAccount(x.bankCode, x.accountNumber))?.balance).toBe(Number.MAX_SAFE_INTEGER);
       await s.close?.();
     });
 
     it('answers account_not_found for a leg on a missing account and applies no other leg', async () => {
-      const s = await fresh(make);
-      const x = account('u1');
+      const { s, x, world } = await withAccounts(make);
       const ghost = account('u2');
-      await s.createAccount(x);
-      await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 50]]), idempotency: null });
-      const result = await s.postTransaction({ transaction: transaction('u1', 'transfer', [[x, -10], [ghost, 10]]), idempotency: null });
-      expect(result).toEqual({ status: 'account_not_found', accountId: ghost.id });
+      await s.commit(deposit(x, world, 50));
+      expect(await s.commit(postingPlan('u1', 'transfer', [[x, -10], [ghost, 10]]))).toEqual({ status: 'refused', reason: 'account_not_found', accountId: ghost.id });
       expect((await s.findAccount(x.bankCode, x.accountNumber))?.balance).toBe(50);
       await s.close?.();
     });
 
+    it('refuses a plan whose overdraft limit is stale, so a limit lowered meanwhile is never overrun', async () => {
+      const { s, x, world } = await withAccounts(make);
+      const planned = { ...x, overdraftLimit: 100 };
+      expect(await s.commit(postingPlan('u1', 'withdrawal', [[planned, -50], [world, 50]]))).toEqual({ status: 'refused', reason: 'stale', accountId: x.id });
+      expect((await s.findAccount(x.bankCode, x.accountNumber))?.balance).toBe(0);
+      await s.close?.();
+    });
+
     it('replays a recorded idempotency key without applying it again, and flags a different payload', async () => {
-      const s = await fresh(make);
-      const x = account('u1');
-      await s.createAccount(x);
-      const claim = { userId: 'u1', key: 'key-1', fingerprint: 'fp-1' };
-      const first = await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 70]]), idempotency: claim });
-      expect(first.status).toBe('posted');
-      const again = await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 70]]), idempotency: claim });
+      const { s, x, world } = await withAccounts(make);
+      const claim = { scope: 'u1', key: 'key-1', fingerprint: 'fp-1' };
+      const first = await s.commit(deposit(x, world, 70, claim));
+      expect(first.status).toBe('committed');
+      const again = await s.commit(deposit(x, world, 70, claim));
       expect(again.status).toBe('replayed');
-      if (again.status === 'replayed' && first.status === 'posted') {
+      if (again.status === 'replayed' && first.status === 'committed') {
         expect(again.record.transaction).toEqual(first.transaction);
         expect(again.record.accounts).toEqual(first.accounts);
       }
-      const other = await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 71]]), idempotency: { ...claim, fingerprint: 'fp-2' } });
-      expect(other.status).toBe('idempotency_key_reused');
+      expect((await s.commit(deposit(x, world, 71, { ...claim, fingerprint: 'fp-2' }))).status).toBe('idempotency_key_reused');
       expect((await s.findAccount(x.bankCode, x.accountNumber))?.balance).toBe(70);
       expect((await s.findIdempotencyRecord('u1', 'key-1'))?.fingerprint).toBe('fp-1');
       await s.close?.();
     });
 
     it('scopes idempotency keys per user', async () => {
-      const s = await fresh(make);
-      const [x, y] = [account('u1'), account('u2')];
-      await s.createAccount(x);
-      await s.createAccount(y);
-      const a = await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 5]]), idempotency: { userId: 'u1', key: 'same', fingerprint: 'a' } });
-      const b = await s.postTransaction({ transaction: transaction('u2', 'deposit', [[y, 6]]), idempotency: { userId: 'u2', key: 'same', fingerprint: 'b' } });
-      expect([a.status, b.status]).toEqual(['posted', 'posted']);
+      const { s, x, y, world } = await withAccounts(make);
+      const a = await s.commit(deposit(x, world, 5, { scope: 'u1', key: 'same', fingerprint: 'a' }));
+      const b = await s.commit(postingPlan('u2', 'deposit', [[y, 6], [world, -6]], { scope: 'u2', key: 'same', fingerprint: 'b' }));
+      expect([a.status, b.status]).toEqual(['committed', 'committed']);
       await s.close?.();
     });
 
-    it('applies racing postings with one idempotency key exactly once', async () => {
-      const s = await fresh(make);
-      const x = account('u1');
-      await s.createAccount(x);
-      const claim = { userId: 'u1', key: 'race', fingerprint: 'fp' };
-      const results = await Promise.all(
-        Array.from({ length: 25 }, () => s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 10]]), idempotency: claim })),
-      );
-      expect(results.filter((r) => r.status === 'posted')).toHaveLength(1);
+    it('applies racing plans with one idempotency key exactly once', async () => {
+      const { s, x, world } = await withAccounts(make);
+      const claim = { scope: 'u1', key: 'race', fingerprint: 'fp' };
+      const results = await Promise.all(Array.from({ length: 25 }, () => s.commit(deposit(x, world, 10, claim))));
+      expect(results.filter((r) => r.status === 'committed')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'replayed')).toHaveLength(24);
-      expect((await s.findAccount(x.bankCode, x.accountNumber))).toMatchObject({ balance: 10, entryCount: 1 });
+      expect(await s.findAccount(x.bankCode, x.accountNumber)).toMatchObject({ balance: 10, entryCount: 1 });
+      await s.close?.();
+    });
+
+    it('never dates an entry before the one preceding it, even when the plan is older', async () => {
+      const { s, x, world } = await withAccounts(make);
+      const late = new Date('2026-06-01T00:00:00Z');
+      await s.commit(postingPlan('u1', 'deposit', [[x, 5], [world, -5]], null, late));
+      const result = await s.commit(postingPlan('u1', 'deposit', [[x, 6], [world, -6]], null, new Date('2026-01-01T00:00:00Z')));
+      expect(result.status === 'committed' && result.transaction?.createdAt.getTime()).toBe(late.getTime());
+      const [newest] = await s.listLedgerEntries(x.id, { limit: 1, beforeSequence: null });
+      expect(newest?.createdAt.getTime()).toBe(late.getTime());
       await s.close?.();
     });
   });
 
   describe('history and audit', () => {
-    it('pages ledger entries newest first with beforeSequence', async () => {
+    it('pages ledger entries newest first with beforeSequence and a time range', async () => {
       const s = await fresh(make);
-      const x = account('u1');
+      const [x, world] = [account('u1'), settlementAccount()];
       await s.createAccount(x);
-      for (let i = 1; i <= 5; i++) await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, i]]), idempotency: null });
+      await s.createAccount(world);
+      const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+      for (let i = 1; i <= 5; i++) await s.commit(postingPlan('u1', 'deposit', [[x, i], [world, -i]], null, day(i)));
       const seq = (page: { sequence: number }[]) => page.map((e) => e.sequence);
       expect(seq(await s.listLedgerEntries(x.id, { limit: 2, beforeSequence: null }))).toEqual([5, 4]);
       expect(seq(await s.listLedgerEntries(x.id, { limit: 2, beforeSequence: 4 }))).toEqual([3, 2]);
       expect(seq(await s.listLedgerEntries(x.id, { limit: 2, beforeSequence: 2 }))).toEqual([1]);
       expect(await s.listLedgerEntries(x.id, { limit: 2, beforeSequence: 1 })).toEqual([]);
       expect(await s.listLedgerEntries('missing', { limit: 2, beforeSequence: null })).toEqual([]);
+      expect(seq(await s.listLedgerEntries(x.id, { limit: 10, beforeSequence: null, from: day(2), to: day(4) }))).toEqual([4, 3, 2]);
+      expect(seq(await s.listLedgerEntries(x.id, { limit: 1, beforeSequence: 4, from: day(2), to: day(4) }))).toEqual([3]);
+      expect((await s.findEntryAt(x.id, new Date(day(3).getTime() + 1)))?.balanceAfter).toBe(6);
+      expect(await s.findEntryAt(x.id, new Date(day(1).getTime() - 1))).toBeNull();
       await s.close?.();
     });
 
-    it('reads every account with all of its entries, oldest first', async () => {
+    it('reads every account with all of its entries, oldest first, and every transaction', async () => {
       const s = await fresh(make);
-      const [x, y] = [account('u1'), account('u2')];
-      await s.createAccount(x);
-      await s.createAccount(y);
-      await s.postTransaction({ transaction: transaction('u1', 'deposit', [[x, 9]]), idempotency: null });
-      await s.postTransaction({ transaction: transaction('u1', 'transfer', [[x, -4], [y, 4]]), idempotency: null });
+      const [x, y, world] = [account('u1'), account('u2'), settlementAccount()];
+      for (const a of [x, y, world]) await s.createAccount(a);
+      await s.commit(postingPlan('u1', 'deposit', [[x, 9], [world, -9]]));
+      await s.commit(postingPlan('u1', 'transfer', [[x, -4], [y, 4]]));
       const seen = new Map<string, number[]>();
       for await (const { account: a, entries } of s.readLedger()) seen.set(a.id, entries.map((e) => e.balanceAfter));
       expect(seen.get(x.id)).toEqual([9, 5]);
       expect(seen.get(y.id)).toEqual([4]);
+      expect(seen.get(world.id)).toEqual([-9]);
+      const transactions = [];
+      for await (const t of s.readTransactions()) transactions.push(t.type);
+      expect(transactions.sort()).toEqual(['deposit', 'transfer']);
       await s.close?.();
     });
 

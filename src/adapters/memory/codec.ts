@@ -1,16 +1,17 @@
 import { crc32 } from 'node:zlib';
-import type { Account, IdempotencyRecord, LedgerEntry, StoredUser } from 'bankcore';
-import { emptyState, idemKey, refKey, type MemoryEvent, type MemoryState } from './state.js';
+import type { Hold, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
+import { emptyState, idemKey, indexAccount, indexHold, type MemoryEvent, type MemoryState } from './state.js';
 
 // On-disk formats of the durable memory adapter.
 // Journal record: [payload length u32 LE][crc32(payload) u32 LE][crc32(first 8 bytes) u32 LE][payload: JSON event].
-// Snapshot file: one header line `bankcore-snapshot 1 <generation> <byte length> <crc32 hex>\n`, then JSON.
+// Snapshot file: one header line `bankcore-snapshot 2 <generation> <byte length> <crc32 hex>\n`, then JSON.
 
 export const HEADER_BYTES = 12;
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-// Every Date in the model is a `createdAt`; JSON turns it into an ISO string, this turns it back.
-const revive = (key: string, value: unknown) => (key === 'createdAt' && typeof value === 'string' ? new Date(value) : value);
+// JSON turns every Date of the model into an ISO string; these are the keys that hold one.
+const DATE_KEYS = new Set(['createdAt', 'at', 'expiresAt', 'resolvedAt', 'lastEntryAt']);
+const revive = (key: string, value: unknown) => (DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value);
 
 export function encodeRecord(event: MemoryEvent): Buffer {
   const payload = Buffer.from(JSON.stringify(event));
@@ -62,8 +63,10 @@ export function scanJournal(bytes: Buffer): JournalScan {
 
 interface SnapshotBody {
   users: StoredUser[];
-  accounts: Account[];
+  accounts: StoredAccount[];
   entries: LedgerEntry[][];
+  transactions: Transaction[];
+  holds: Hold[];
   idempotency: IdempotencyRecord[];
 }
 
@@ -72,17 +75,19 @@ export function encodeSnapshot(state: MemoryState, generation: number): Buffer {
     users: [...state.users.values()],
     accounts: [...state.accounts.values()],
     entries: [...state.accounts.keys()].map((id) => state.entriesByAccount.get(id) ?? []),
+    transactions: [...state.transactions.values()],
+    holds: [...state.holds.values()],
     idempotency: [...state.idempotency.values()],
   };
   const payload = Buffer.from(JSON.stringify(body));
-  const header = `bankcore-snapshot 1 ${generation} ${payload.length} ${crc32(payload).toString(16)}\n`;
+  const header = `bankcore-snapshot 2 ${generation} ${payload.length} ${crc32(payload).toString(16)}\n`;
   return Buffer.concat([Buffer.from(header), payload]);
 }
 
 /** Parses a snapshot file; `null` when it is damaged in any way. */
 export function decodeSnapshot(bytes: Buffer): { state: MemoryState; generation: number } | null {
   const newline = bytes.indexOf(0x0a);
-  const match = newline > 0 ? /^bankcore-snapshot 1 (\d+) (\d+) ([0-9a-f]+)$/.exec(bytes.toString('utf8', 0, newline)) : null;
+  const match = newline > 0 ? /^bankcore-snapshot 2 (\d+) (\d+) ([0-9a-f]+)$/.exec(bytes.toString('utf8', 0, newline)) : null;
   if (!match) return null;
   const payload = bytes.subarray(newline + 1);
   if (payload.length !== Number(match[2]) || crc32(payload).toString(16) !== match[3]) return null;
@@ -92,14 +97,9 @@ export function decodeSnapshot(bytes: Buffer): { state: MemoryState; generation:
     state.users.set(user.id, user);
     state.userIdByKey.set(user.usernameKey, user.id);
   }
-  body.accounts.forEach((account, i) => {
-    state.accounts.set(account.id, account);
-    state.accountIdByRef.set(refKey(account.bankCode, account.accountNumber), account.id);
-    const owned = state.accountIdsByOwner.get(account.ownerId) ?? [];
-    owned.push(account.id);
-    state.accountIdsByOwner.set(account.ownerId, owned);
-    state.entriesByAccount.set(account.id, body.entries[i] ?? []);
-  });
-  for (const record of body.idempotency) state.idempotency.set(idemKey(record.userId, record.key), record);
+  body.accounts.forEach((account, i) => indexAccount(state, account, body.entries[i] ?? []));
+  for (const transaction of body.transactions) state.transactions.set(transaction.id, transaction);
+  for (const hold of body.holds) indexHold(state, hold);
+  for (const record of body.idempotency) state.idempotency.set(idemKey(record.scope, record.key), record);
   return { state, generation: Number(match[1]) };
 }

@@ -3,13 +3,16 @@ import type { DurabilityOptions, DurableStore } from './durable.js';
 import {
   accepts,
   applyChange,
-  applyPosting,
+  applyCommit,
   copyAccount,
   copyEntry,
+  copyHold,
   copyRecord,
+  copyTransaction,
   copyUser,
   emptyState,
   idemKey,
+  lastIndexAtOrBefore,
   refKey,
   type MemoryEvent,
   type MemoryState,
@@ -54,7 +57,7 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
   // Resolves once the change is durable (immediately without dataDir).
   const persist = (event: MemoryEvent) => (durable ? durable.append(event) : Promise.resolve());
 
-  async function change(event: Exclude<MemoryEvent, { t: 'posting' }>): Promise<boolean> {
+  async function change(event: Exclude<MemoryEvent, { t: 'commit' }>): Promise<boolean> {
     await ready();
     if (!accepts(state(), event)) return false;
     applyChange(state(), event);
@@ -98,34 +101,73 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
       const id = state().accountIdByRef.get(refKey(bankCode, accountNumber));
       return id === undefined ? null : copyAccount(state().accounts.get(id)!);
     },
+    async findAccountById(id) {
+      await ready();
+      const account = state().accounts.get(id);
+      return account ? copyAccount(account) : null;
+    },
     async listAccounts(ownerId) {
       await ready();
       const s = state();
       return (s.accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(s.accounts.get(id)!));
     },
 
-    async postTransaction(request) {
+    async commit(plan) {
       await ready();
-      const result = applyPosting(state(), request);
+      const result = applyCommit(state(), plan);
       // The record is encoded synchronously inside append(), so the caller's objects are not retained.
-      if (result.status === 'posted') await persist({ t: 'posting', request });
-      // A replay answers for an earlier movement: it must not be acknowledged before that movement is durable.
+      if (result.status === 'committed') await persist({ t: 'commit', plan });
+      // A replay answers for an earlier change: it must not be acknowledged before that change is durable.
       else if (result.status === 'replayed' && durable) await durable.barrier();
       return result;
     },
-    async findIdempotencyRecord(userId, key) {
+    async findIdempotencyRecord(scope, key) {
       await ready();
-      const record = state().idempotency.get(idemKey(userId, key));
+      const record = state().idempotency.get(idemKey(scope, key));
       if (record && durable) await durable.barrier();
       return record ? copyRecord(record) : null;
     },
+    async findTransaction(id) {
+      await ready();
+      const t = state().transactions.get(id);
+      return t ? copyTransaction(t) : null;
+    },
+    async findHold(id) {
+      await ready();
+      const h = state().holds.get(id);
+      return h ? copyHold(h) : null;
+    },
+    async listHolds(accountId, status) {
+      await ready();
+      const s = state();
+      return (s.holdIdsByAccount.get(accountId) ?? []).map((id) => s.holds.get(id)!).filter((h) => status === null || h.status === status).map(copyHold);
+    },
+    async listExpiredHolds(at, limit) {
+      await ready();
+      const s = state();
+      const due = [];
+      for (const id of s.pendingHoldIds) {
+        const h = s.holds.get(id)!;
+        if (h.expiresAt && h.expiresAt.getTime() <= at.getTime()) due.push(copyHold(h));
+        if (due.length >= limit) break;
+      }
+      return due;
+    },
 
-    async listLedgerEntries(accountId, { limit, beforeSequence }) {
+    async listLedgerEntries(accountId, { limit, beforeSequence, from, to }) {
       await ready();
       const entries = state().entriesByAccount.get(accountId) ?? [];
-      // Sequence n sits at index n - 1, so a page is a slice, not a scan.
-      const end = beforeSequence === null ? entries.length : Math.min(entries.length, Math.max(0, beforeSequence - 1));
-      return entries.slice(Math.max(0, end - limit), end).reverse().map(copyEntry);
+      // Sequence n sits at index n - 1 and times never go backwards, so every bound is a slice or a binary search.
+      let end = beforeSequence === null ? entries.length : Math.min(entries.length, Math.max(0, beforeSequence - 1));
+      if (to) end = Math.min(end, lastIndexAtOrBefore(entries, to.getTime()) + 1);
+      const start = from ? lastIndexAtOrBefore(entries, from.getTime() - 1) + 1 : 0;
+      return entries.slice(Math.max(start, end - limit), Math.max(start, end)).reverse().map(copyEntry);
+    },
+    async findEntryAt(accountId, at) {
+      await ready();
+      const entries = state().entriesByAccount.get(accountId) ?? [];
+      const index = lastIndexAtOrBefore(entries, at.getTime());
+      return index < 0 ? null : copyEntry(entries[index]!);
     },
 
     readLedger() {
@@ -136,7 +178,15 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
         const snapshot = [...s.accounts.values()].map((account) => ({
           account: copyAccount(account),
           entries: s.entriesByAccount.get(account.id)!.map(copyEntry),
+          holds: (s.holdIdsByAccount.get(account.id) ?? []).map((id) => copyHold(s.holds.get(id)!)),
         }));
+        yield* snapshot;
+      })();
+    },
+    readTransactions() {
+      return (async function* () {
+        await ready();
+        const snapshot = [...state().transactions.values()].map(copyTransaction);
         yield* snapshot;
       })();
     },

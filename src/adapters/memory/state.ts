@@ -1,13 +1,32 @@
-import type { Account, IdempotencyRecord, LedgerEntry, PostTransactionRequest, PostTransactionResult, StoredUser, Transaction } from 'bankcore';
+import {
+  applyCommitPlan,
+  copyEntry,
+  copyHold,
+  copyTransaction,
+  isRefusal,
+  type CommitPlan,
+  type CommitResult,
+  type Hold,
+  type IdempotencyRecord,
+  type LedgerEntry,
+  type StoredAccount,
+  type StoredUser,
+  type Transaction,
+} from 'bankcore';
 
 /** Everything the memory adapter knows. Replaced wholesale when state is reloaded from disk. */
 export interface MemoryState {
   users: Map<string, StoredUser>;
   userIdByKey: Map<string, string>;
-  accounts: Map<string, Account>;
+  accounts: Map<string, StoredAccount>;
   accountIdByRef: Map<string, string>;
   accountIdsByOwner: Map<string, string[]>;
   entriesByAccount: Map<string, LedgerEntry[]>;
+  transactions: Map<string, Transaction>;
+  holds: Map<string, Hold>;
+  holdIdsByAccount: Map<string, string[]>;
+  /** Ids of holds still pending, for the expiry sweep. */
+  pendingHoldIds: Set<string>;
   idempotency: Map<string, IdempotencyRecord>;
 }
 
@@ -15,8 +34,8 @@ export interface MemoryState {
 export type MemoryEvent =
   | { t: 'user'; user: StoredUser }
   | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number }
-  | { t: 'account'; account: Account }
-  | { t: 'posting'; request: PostTransactionRequest };
+  | { t: 'account'; account: StoredAccount }
+  | { t: 'commit'; plan: CommitPlan };
 
 export const emptyState = (): MemoryState => ({
   users: new Map(),
@@ -25,32 +44,63 @@ export const emptyState = (): MemoryState => ({
   accountIdByRef: new Map(),
   accountIdsByOwner: new Map(),
   entriesByAccount: new Map(),
+  transactions: new Map(),
+  holds: new Map(),
+  holdIdsByAccount: new Map(),
+  pendingHoldIds: new Set(),
   idempotency: new Map(),
 });
 
 export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
-export const idemKey = (userId: string, key: string) => `${userId}\u0000${key}`;
-export const copyAccount = (a: Account): Account => ({ ...a });
+export const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
+export const copyAccount = (a: StoredAccount): StoredAccount => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
-export const copyEntry = (e: LedgerEntry): LedgerEntry => ({ ...e, counterparty: e.counterparty && { ...e.counterparty } });
-// Dates are shared, not copied: nothing in bankcore mutates one.
-const copyTransaction = (t: Transaction): Transaction => ({ ...t, legs: t.legs.map((l) => ({ ...l })) });
-export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({ ...r, transaction: copyTransaction(r.transaction), accounts: r.accounts.map(copyAccount) });
+export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
+  ...r,
+  transaction: r.transaction && copyTransaction(r.transaction),
+  hold: r.hold && copyHold(r.hold),
+  accounts: r.accounts.map((a) => ({ ...a })),
+});
+export { copyEntry, copyHold, copyTransaction };
 
 /** Whether `event` would change state; a `false` is an expected refusal (duplicate user, account, unknown user). */
-export function accepts(state: MemoryState, event: Exclude<MemoryEvent, { t: 'posting' }>): boolean {
+export function accepts(state: MemoryState, event: Exclude<MemoryEvent, { t: 'commit' }>): boolean {
   switch (event.t) {
     case 'user':
       return !state.userIdByKey.has(event.user.usernameKey);
     case 'password':
       return state.users.has(event.userId);
     case 'account':
-      return !state.accountIdByRef.has(refKey(event.account.bankCode, event.account.accountNumber));
+      return !state.accounts.has(event.account.id) && !state.accountIdByRef.has(refKey(event.account.bankCode, event.account.accountNumber));
   }
 }
 
-/** Applies a non-posting event that {@link accepts} allowed. */
-export function applyChange(state: MemoryState, event: Exclude<MemoryEvent, { t: 'posting' }>): void {
+/** Indexes a hold under its account (once) and tracks whether it is pending. */
+export function indexHold(state: MemoryState, hold: Hold): void {
+  if (!state.holds.has(hold.id)) {
+    const list = state.holdIdsByAccount.get(hold.from.accountId) ?? [];
+    list.push(hold.id);
+    state.holdIdsByAccount.set(hold.from.accountId, list);
+  }
+  state.holds.set(hold.id, hold);
+  if (hold.status === 'pending') state.pendingHoldIds.add(hold.id);
+  else state.pendingHoldIds.delete(hold.id);
+}
+
+/** Adds an account to the indexes (and an empty ledger). */
+export function indexAccount(state: MemoryState, account: StoredAccount, entries: LedgerEntry[] = []): void {
+  state.accounts.set(account.id, account);
+  state.accountIdByRef.set(refKey(account.bankCode, account.accountNumber), account.id);
+  if (account.ownerId !== null) {
+    const owned = state.accountIdsByOwner.get(account.ownerId) ?? [];
+    owned.push(account.id);
+    state.accountIdsByOwner.set(account.ownerId, owned);
+  }
+  state.entriesByAccount.set(account.id, entries);
+}
+
+/** Applies a non-commit event that {@link accepts} allowed. */
+export function applyChange(state: MemoryState, event: Exclude<MemoryEvent, { t: 'commit' }>): void {
   switch (event.t) {
     case 'user':
       state.users.set(event.user.id, copyUser(event.user));
@@ -62,74 +112,70 @@ export function applyChange(state: MemoryState, event: Exclude<MemoryEvent, { t:
       user.credentialVersion = event.credentialVersion;
       return;
     }
-    case 'account': {
-      const account = event.account;
-      state.accounts.set(account.id, { ...copyAccount(account), balance: 0, entryCount: 0 });
-      state.accountIdByRef.set(refKey(account.bankCode, account.accountNumber), account.id);
-      const owned = state.accountIdsByOwner.get(account.ownerId) ?? [];
-      owned.push(account.id);
-      state.accountIdsByOwner.set(account.ownerId, owned);
-      state.entriesByAccount.set(account.id, []);
+    case 'account':
+      indexAccount(state, { ...copyAccount(event.account), balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null });
       return;
-    }
   }
 }
 
 /**
- * Checks and applies one posting without yielding: the whole of `StorageAdapter.postTransaction`'s contract.
- * Deterministic, so replaying a journalled request rebuilds exactly the same entries.
+ * Checks and applies one commit plan without yielding: the whole of `StorageAdapter.commit`'s contract, with the
+ * rules themselves in the core's `applyCommitPlan`. Deterministic, so replaying a journalled plan rebuilds
+ * exactly the same state.
  */
-export function applyPosting(state: MemoryState, { transaction, idempotency: claim }: PostTransactionRequest): PostTransactionResult {
+export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult {
+  const claim = plan.idempotency;
   if (claim) {
-    const earlier = state.idempotency.get(idemKey(claim.userId, claim.key));
+    const earlier = state.idempotency.get(idemKey(claim.scope, claim.key));
     if (earlier) {
       const record = copyRecord(earlier);
       return earlier.fingerprint === claim.fingerprint ? { status: 'replayed', record } : { status: 'idempotency_key_reused', record };
     }
   }
-  const next = new Map<string, number>();
-  for (const leg of transaction.legs) {
-    const account = state.accounts.get(leg.accountId);
-    if (!account) return { status: 'account_not_found', accountId: leg.accountId };
-    const balance = (next.get(account.id) ?? account.balance) + leg.amount;
-    if (balance < 0) return { status: 'insufficient_funds', accountId: account.id };
-    if (balance > Number.MAX_SAFE_INTEGER) return { status: 'balance_overflow', accountId: account.id };
-    next.set(account.id, balance);
+  const accounts = new Map<string, StoredAccount>();
+  for (const guard of plan.guards) {
+    const account = state.accounts.get(guard.accountId);
+    if (account) accounts.set(account.id, account);
   }
-  for (const [legIndex, leg] of transaction.legs.entries()) {
-    const account = state.accounts.get(leg.accountId)!;
-    account.balance += leg.amount;
-    account.entryCount += 1;
-    const other = transaction.legs.find((l) => l.accountId !== leg.accountId);
-    state.entriesByAccount.get(account.id)!.push({
-      id: `${transaction.id}:${legIndex}`,
-      accountId: account.id,
-      transactionId: transaction.id,
-      sequence: account.entryCount,
-      type: transaction.type,
-      amount: leg.amount,
-      balanceAfter: account.balance,
-      currency: account.currency,
-      counterparty: other ? { bankCode: other.bankCode, accountNumber: other.accountNumber } : null,
-      reference: transaction.reference,
-      createdAt: transaction.createdAt,
-    });
-  }
-  const touched = [...next.keys()].map((id) => copyAccount(state.accounts.get(id)!));
-  if (claim) {
-    const record = { ...claim, transaction: copyTransaction(transaction), accounts: touched.map(copyAccount), createdAt: transaction.createdAt };
-    state.idempotency.set(idemKey(claim.userId, claim.key), record);
-  }
-  return { status: 'posted', transaction: copyTransaction(transaction), accounts: touched };
+  const hold = plan.holdResolve ? (state.holds.get(plan.holdResolve.holdId) ?? null) : null;
+  const reversed = plan.reverses === null ? null : (state.transactions.get(plan.reverses) ?? null);
+  // Memory has no row contention, so settlement accounts keep a running balance like any other.
+  const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
+  if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
+
+  for (const account of outcome.accounts) state.accounts.set(account.id, account);
+  for (const entry of outcome.entries) state.entriesByAccount.get(entry.accountId)!.push(entry);
+  if (outcome.transaction) state.transactions.set(outcome.transaction.id, outcome.transaction);
+  if (outcome.reversed) state.transactions.set(outcome.reversed.id, outcome.reversed);
+  if (outcome.hold) indexHold(state, outcome.hold);
+  if (outcome.record) state.idempotency.set(idemKey(outcome.record.scope, outcome.record.key), outcome.record);
+  return {
+    status: 'committed',
+    transaction: outcome.transaction && copyTransaction(outcome.transaction),
+    hold: outcome.hold && copyHold(outcome.hold),
+    accounts: outcome.touched,
+  };
 }
 
-/** Applies any event during replay; a posting that does not post here means the journal is not this state's. */
+/** Applies any event during replay; a commit that does not commit here means the journal is not this state's. */
 export function replayEvent(state: MemoryState, event: MemoryEvent): void {
-  if (event.t === 'posting') {
-    const result = applyPosting(state, event.request);
-    if (result.status !== 'posted') throw new Error(`journalled transaction ${event.request.transaction.id} did not apply (${result.status})`);
+  if (event.t === 'commit') {
+    const result = applyCommit(state, event.plan);
+    if (result.status !== 'committed') throw new Error(`journalled commit did not apply (${result.status})`);
     return;
   }
   if (!accepts(state, event)) throw new Error(`journalled ${event.t} event does not apply to the state`);
   applyChange(state, event);
+}
+
+/** The last index in `entries` (sorted by time) whose entry is at or before `at`, or -1: a binary search. */
+export function lastIndexAtOrBefore(entries: readonly LedgerEntry[], at: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]!.createdAt.getTime() <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }

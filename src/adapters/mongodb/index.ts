@@ -1,22 +1,23 @@
-import { MongoClient, type ClientSession, type Collection, type Db, type TransactionOptions } from 'mongodb';
-import { BankError, type PostTransactionResult, type StorageAdapter } from 'bankcore';
+import { MongoClient, type Db } from 'mongodb';
+import { BankError, settlementId, type StorageAdapter } from 'bankcore';
+import { collectionsOf, createIndexes } from './collections.js';
+import { createCommit } from './commit.js';
 import {
   accountFromDocument,
   accountToDocument,
   entryFromDocument,
+  holdFromDocument,
   idempotencyFromDocument,
-  int64,
-  num,
-  transactionToDocument,
+  transactionFromDocument,
   userFromDocument,
   userToDocument,
   type AccountDocument,
-  type IdempotencyDocument,
-  type LedgerEntryDocument,
-  type UserDocument,
 } from './documents.js';
 import { guarded, isDuplicateKey, storageFailure } from './errors.js';
+import { migrate } from './migrate.js';
+import { pageOf, settlementLedger, withDerivedBalance } from './settlement.js';
 
+export { COLLECTIONS } from './collections.js';
 export { mongodbRateLimitStore } from './rate-limit.js';
 
 /** Options of {@link mongodbAdapter}: a connected client you own, or a URI the adapter connects (and closes). */
@@ -31,22 +32,6 @@ export type MongodbAdapterOptions = ({ client: MongoClient } | { uri: string }) 
   maxConcurrentTransactions?: number;
 };
 
-/** Collection names, camelCase. */
-export const COLLECTIONS = {
-  users: 'users',
-  accounts: 'accounts',
-  ledgerEntries: 'ledgerEntries',
-  idempotencyRecords: 'idempotencyRecords',
-  rateLimits: 'rateLimits',
-} as const;
-
-const MAJORITY = { w: 'majority' } as const;
-const TRANSACTION: TransactionOptions = {
-  readConcern: { level: 'snapshot' },
-  writeConcern: MAJORITY,
-  readPreference: 'primary',
-};
-
 /**
  * The database a connection string names in its path, or `bankcore` when it names none.
  *
@@ -57,34 +42,6 @@ const TRANSACTION: TransactionOptions = {
  */
 export function databaseNameOf(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? 'bankcore';
-}
-
-/** A counting semaphore: at most `limit` holders at once, the rest served first come, first served. */
-function semaphore(limit: number) {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  return async <T>(run: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => queue.push(resolve));
-    else active++;
-    try {
-      return await run();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
-/** The answer to a movement whose key is already recorded: its replay, or a conflict if the payload differs. */
-function answerFromRecord(doc: IdempotencyDocument, fingerprint: string): PostTransactionResult {
-  const record = idempotencyFromDocument(doc);
-  return { status: doc.fingerprint === fingerprint ? 'replayed' : 'idempotency_key_reused', record };
-}
-
-/** Thrown inside a transaction callback to abort it with an expected outcome. */
-class Refusal {
-  constructor(readonly result: PostTransactionResult) {}
 }
 
 /**
@@ -107,12 +64,10 @@ class Refusal {
  */
 export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
   const owned = 'uri' in options;
-  const client = 'client' in options ? options.client : new MongoClient(options.uri, { writeConcern: MAJORITY });
+  const client = 'client' in options ? options.client : new MongoClient(options.uri, { writeConcern: { w: 'majority' } });
   const db: Db = client.db(options.dbName ?? ('uri' in options ? databaseNameOf(options.uri) : 'bankcore'));
-  const users: Collection<UserDocument> = db.collection(COLLECTIONS.users);
-  const accounts: Collection<AccountDocument> = db.collection(COLLECTIONS.accounts);
-  const entries: Collection<LedgerEntryDocument> = db.collection(COLLECTIONS.ledgerEntries);
-  const idempotency: Collection<IdempotencyDocument> = db.collection(COLLECTIONS.idempotencyRecords);
+  const c = collectionsOf(db);
+  const commit = createCommit(client, c, options.maxConcurrentTransactions ?? 8);
 
   async function insertUnlessDuplicate(insert: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -123,86 +78,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
       throw storageFailure(error);
     }
   }
-
-  async function applyInTransaction(session: ClientSession, request: Parameters<StorageAdapter['postTransaction']>[0]) {
-    const { transaction, idempotency: claim } = request;
-    if (claim) {
-      const earlier = await idempotency.findOne({ userId: claim.userId, key: claim.key }, { session });
-      if (earlier) throw new Refusal(answerFromRecord(earlier, claim.fingerprint));
-    }
-    const after: AccountDocument[] = [];
-    for (const leg of transaction.legs) {
-      // The guard lives in the update's filter, so the check and the change are one atomic step.
-      const bound = leg.amount < 0 ? { $gte: int64(-leg.amount) } : { $lte: int64(Number.MAX_SAFE_INTEGER - leg.amount) };
-      const updated = await accounts.findOneAndUpdate(
-        { _id: leg.accountId, balance: bound },
-        { $inc: { balance: int64(leg.amount), entryCount: 1 } },
-        { session, returnDocument: 'after' },
-      );
-      if (!updated) {
-        const exists = await accounts.findOne({ _id: leg.accountId }, { session, projection: { _id: 1 } });
-        const status = !exists ? 'account_not_found' : leg.amount < 0 ? 'insufficient_funds' : 'balance_overflow';
-        throw new Refusal({ status, accountId: leg.accountId });
-      }
-      after.push(updated);
-    }
-    const ledger: LedgerEntryDocument[] = after.map((account, i) => {
-      const leg = transaction.legs[i]!;
-      const other = transaction.legs.find((l) => l.accountId !== leg.accountId);
-      return {
-        _id: `${transaction.id}:${i}`,
-        accountId: account._id,
-        transactionId: transaction.id,
-        sequence: account.entryCount,
-        type: transaction.type,
-        amount: int64(leg.amount),
-        balanceAfter: int64(num(account.balance)),
-        currency: account.currency,
-        counterparty: other ? { bankCode: other.bankCode, accountNumber: other.accountNumber } : null,
-        reference: transaction.reference,
-        createdAt: transaction.createdAt,
-      };
-    });
-    await entries.insertMany(ledger, { session });
-    if (claim) {
-      await idempotency.insertOne(
-        {
-          _id: transaction.id,
-          ...claim,
-          transaction: transactionToDocument(transaction),
-          accounts: after.map((a) => accountToDocument(accountFromDocument(a))),
-          createdAt: transaction.createdAt,
-        },
-        { session },
-      );
-    }
-    return after.map(accountFromDocument);
-  }
-
-  const admit = semaphore(options.maxConcurrentTransactions ?? 8);
-
-  async function postTransaction(request: Parameters<StorageAdapter['postTransaction']>[0]): Promise<PostTransactionResult> {
-    return admit(() => postTransactionNow(request));
-  }
-
-  async function postTransactionNow(request: Parameters<StorageAdapter['postTransaction']>[0]): Promise<PostTransactionResult> {
-    const session = client.startSession();
-    try {
-      const touched = await session.withTransaction(() => applyInTransaction(session, request), TRANSACTION);
-      return { status: 'posted', transaction: structuredClone(request.transaction), accounts: touched };
-    } catch (error) {
-      if (error instanceof Refusal) return error.result;
-      if (request.idempotency && isDuplicateKey(error)) {
-        // Another call with this key committed first: answer as its replay (or conflict).
-        const { userId, key, fingerprint } = request.idempotency;
-        const winner = await guarded(() => idempotency.findOne({ userId, key }));
-        if (winner) return answerFromRecord(winner, fingerprint);
-      }
-      throw storageFailure(error);
-    } finally {
-      await session.endSession().catch(() => undefined);
-    }
-  }
+  const account = async (doc: AccountDocument | null) => doc && withDerivedBalance(c, doc, accountFromDocument(doc));
 
   return {
     async init() {
@@ -216,11 +92,8 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
         );
       }
       await guarded(async () => {
-        await users.createIndex({ usernameKey: 1 }, { unique: true, name: 'usernameKey_unique' });
-        await accounts.createIndex({ bankCode: 1, accountNumber: 1 }, { unique: true, name: 'bankCode_accountNumber_unique' });
-        await accounts.createIndex({ ownerId: 1, createdAt: 1, _id: 1 }, { name: 'ownerId_createdAt' });
-        await entries.createIndex({ accountId: 1, sequence: 1 }, { unique: true, name: 'accountId_sequence_unique' });
-        await idempotency.createIndex({ userId: 1, key: 1 }, { unique: true, name: 'userId_key_unique' });
+        await createIndexes(c);
+        await migrate(c);
       });
     },
     async close() {
@@ -228,51 +101,87 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
     },
     ping: () => guarded(async () => void (await db.command({ ping: 1 }))),
 
-    createUser: (user) => insertUnlessDuplicate(() => users.insertOne(userToDocument(user))),
+    createUser: (user) => insertUnlessDuplicate(() => c.users.insertOne(userToDocument(user))),
     findUserById: (id) => guarded(async () => {
-      const doc = await users.findOne({ _id: id });
+      const doc = await c.users.findOne({ _id: id });
       return doc && userFromDocument(doc);
     }),
     findUserByUsernameKey: (key) => guarded(async () => {
-      const doc = await users.findOne({ usernameKey: key });
+      const doc = await c.users.findOne({ usernameKey: key });
       return doc && userFromDocument(doc);
     }),
     updatePassword: (userId, passwordHash, credentialVersion) =>
-      guarded(async () => (await users.updateOne({ _id: userId }, { $set: { passwordHash, credentialVersion } })).matchedCount === 1),
+      guarded(async () => (await c.users.updateOne({ _id: userId }, { $set: { passwordHash, credentialVersion } })).matchedCount === 1),
 
-    createAccount: (account) =>
-      insertUnlessDuplicate(() => accounts.insertOne(accountToDocument({ ...account, balance: 0, entryCount: 0 }))),
-    findAccount: (bankCode, accountNumber) => guarded(async () => {
-      const doc = await accounts.findOne({ bankCode, accountNumber });
-      return doc && accountFromDocument(doc);
-    }),
+    createAccount: (a) =>
+      insertUnlessDuplicate(() => c.accounts.insertOne(accountToDocument({ ...a, balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null }))),
+    findAccount: (bankCode, accountNumber) => guarded(async () => account(await c.accounts.findOne({ bankCode, accountNumber }))),
+    findAccountById: (id) => guarded(async () => account(await c.accounts.findOne({ _id: id }))),
     listAccounts: (ownerId) =>
-      guarded(async () => (await accounts.find({ ownerId }).sort({ createdAt: 1, _id: 1 }).toArray()).map(accountFromDocument)),
+      guarded(async () => (await c.accounts.find({ ownerId }).sort({ createdAt: 1, _id: 1 }).toArray()).map(accountFromDocument)),
 
-    postTransaction,
-    findIdempotencyRecord: (userId, key) => guarded(async () => {
-      const doc = await idempotency.findOne({ userId, key });
+    commit,
+    findIdempotencyRecord: (scope, key) => guarded(async () => {
+      const doc = await c.idempotency.findOne({ userId: scope, key });
       return doc && idempotencyFromDocument(doc);
     }),
+    findTransaction: (id) => guarded(async () => {
+      const doc = await c.transactions.findOne({ _id: id });
+      return doc && transactionFromDocument(doc);
+    }),
+    findHold: (id) => guarded(async () => {
+      const doc = await c.holds.findOne({ _id: id });
+      return doc && holdFromDocument(doc);
+    }),
+    listHolds: (accountId, status) =>
+      guarded(async () => (await c.holds.find(status === null ? { 'from.accountId': accountId } : { 'from.accountId': accountId, status }).sort({ createdAt: 1, _id: 1 }).toArray()).map(holdFromDocument)),
+    listExpiredHolds: (at, limit) =>
+      guarded(async () => (await c.holds.find({ status: 'pending', expiresAt: { $ne: null, $lte: at } }).sort({ expiresAt: 1 }).limit(limit).toArray()).map(holdFromDocument)),
 
-    listLedgerEntries: (accountId, { limit, beforeSequence }) =>
+    listLedgerEntries: (accountId, query) =>
       guarded(async () => {
-        const filter = beforeSequence === null ? { accountId } : { accountId, sequence: { $lt: beforeSequence } };
-        return (await entries.find(filter).sort({ sequence: -1 }).limit(limit).toArray()).map(entryFromDocument);
+        if (await isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), query);
+        const filter: Record<string, unknown> = { accountId };
+        if (query.beforeSequence !== null) filter['sequence'] = { $lt: query.beforeSequence };
+        if (query.from || query.to) filter['createdAt'] = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lte: query.to } : {}) };
+        return (await c.entries.find(filter).sort({ sequence: -1 }).limit(query.limit).toArray()).map(entryFromDocument);
+      }),
+    findEntryAt: (accountId, at) =>
+      guarded(async () => {
+        if (await isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), { limit: 1, beforeSequence: null, to: at })[0] ?? null;
+        const doc = await c.entries.find({ accountId, createdAt: { $lte: at } }).sort({ createdAt: -1, sequence: -1 }).limit(1).next();
+        return doc && entryFromDocument(doc);
       }),
 
     readLedger() {
       return (async function* () {
-        const cursor = accounts.find({}).sort({ createdAt: 1, _id: 1 });
+        const cursor = c.accounts.find({}).sort({ createdAt: 1, _id: 1 });
         try {
-          for await (const account of cursor) {
-            const rows = await entries.find({ accountId: account._id }).sort({ sequence: 1 }).toArray();
-            yield { account: accountFromDocument(account), entries: rows.map(entryFromDocument) };
+          for await (const doc of cursor) {
+            const a = (await account(doc))!;
+            const entries = doc.ownerId === null
+              ? await settlementLedger(c, doc._id)
+              : (await c.entries.find({ accountId: doc._id }).sort({ sequence: 1 }).toArray()).map(entryFromDocument);
+            const holds = (await c.holds.find({ 'from.accountId': doc._id }).toArray()).map(holdFromDocument);
+            yield { account: a, entries, holds };
           }
         } catch (error) {
           throw storageFailure(error);
         }
       })();
     },
+    readTransactions() {
+      return (async function* () {
+        try {
+          for await (const doc of c.transactions.find({}).sort({ createdAt: 1, _id: 1 })) yield transactionFromDocument(doc);
+        } catch (error) {
+          throw storageFailure(error);
+        }
+      })();
+    },
   };
+
 }
+
+/** Settlement accounts have ids `@world/<currency>`; no customer account id can start so. */
+const isSettlement = async (accountId: string) => accountId.startsWith(settlementId(''));

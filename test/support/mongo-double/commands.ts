@@ -2,7 +2,7 @@
 // for a single command (committed at its end, retried while another transaction holds what it writes).
 import { ObjectId, type Document } from 'bson';
 import { Engine, Txn, WouldBlock, type IndexSpec } from './engine.js';
-import { applyUpdate, CommandError, matches, project, seedFromFilter, sortDocuments } from './query.js';
+import { add, applyUpdate, CommandError, getPath, matches, project, seedFromFilter, sortDocuments } from './query.js';
 
 export interface DoubleOptions {
   /** Answer as a one-member replica set (`rs0`, transactions available) or as a standalone server. */
@@ -285,7 +285,7 @@ export class CommandRouter {
         else if (op === '$sort') docs = sortDocuments(docs, arg as Document);
         else if (op === '$skip') docs = docs.slice(Number(arg));
         else if (op === '$limit') docs = docs.slice(0, Number(arg));
-        else if (op === '$group' && isCountGroup(arg as Document)) docs = docs.length ? [{ _id: (arg as Document)['_id'], n: docs.length }] : [];
+        else if (op === '$group' && isSumGroup(arg as Document)) docs = docs.length ? [sumGroup(docs, arg as Document)] : [];
         else throw new CommandError(2, 'BadValue', `the test double does not support the aggregation stage ${JSON.stringify(stage)}`);
       }
       return this.cursorReply(ns, docs, undefined, true);
@@ -318,11 +318,24 @@ export class CommandRouter {
   };
 }
 
-/** Only `{ _id: <constant>, n: { $sum: 1 } }`, the group `countDocuments` sends. */
-function isCountGroup(group: Document): boolean {
-  const keys = Object.keys(group);
-  const sum = group['n'] as Document | undefined;
-  return keys.length === 2 && typeof group['_id'] !== 'object' && sum?.['$sum'] === 1;
+/** Only one group over every document (`_id` a constant) with `$sum` accumulators of 1 or of a `'$field'`. */
+function isSumGroup(group: Document): boolean {
+  if (typeof group['_id'] === 'object' && group['_id'] !== null) return false;
+  return Object.entries(group).every(([key, acc]) => {
+    if (key === '_id') return true;
+    const sum = (acc as Document | undefined)?.['$sum'];
+    return sum === 1 || (typeof sum === 'string' && sum.startsWith('$'));
+  });
+}
+
+function sumGroup(docs: Document[], group: Document): Document {
+  const out: Document = { _id: group['_id'] };
+  for (const [key, acc] of Object.entries(group)) {
+    if (key === '_id') continue;
+    const sum = (acc as Document)['$sum'];
+    out[key] = docs.reduce((total: unknown, d) => add(total, sum === 1 ? 1 : (getPath(d, String(sum).slice(1)) ?? 0), key), 0);
+  }
+  return out;
 }
 
 /** An unordered write that failed part-way outside a transaction: what was written stays, as in MongoDB. */

@@ -134,7 +134,7 @@ export function matches(doc: Document, filter: Document = {}): boolean {
   });
 }
 
-function add(a: unknown, b: unknown, path: string): unknown {
+export function add(a: unknown, b: unknown, path: string): unknown {
   if (a === undefined) a = typeof b === 'bigint' ? 0n : 0;
   if (rank(a) !== 2 || rank(b) !== 2) throw new CommandError(14, 'TypeMismatch', `Cannot apply $inc to a non-numeric value at ${path}`);
   if (typeof a === 'bigint' || typeof b === 'bigint') {

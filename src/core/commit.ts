@@ -1,0 +1,202 @@
+import type { CommitPlan, IdempotencyRecord, RefusalReason, StoredAccount } from './storage.js';
+import type { Account, AccountRef, Hold, LedgerEntry, Transaction } from './types.js';
+
+/** What an adapter read, at the moment of applying, for {@link applyCommitPlan}. */
+export interface CommitInputs {
+  /** Every touched account by id; a missing id is an account that does not exist. */
+  accounts: ReadonlyMap<string, StoredAccount>;
+  /** The hold `plan.holdResolve` names, or null if there is none. */
+  hold: Hold | null;
+  /** The transaction `plan.reverses` names, or null if there is none. */
+  reversed: Transaction | null;
+  /**
+   * True when the adapter keeps settlement (derived) accounts as the sum of their entries rather than as a row
+   * updated in every commit: their accounts need not be read, and their entries come back unsequenced.
+   */
+  derivedOnRead: boolean;
+}
+
+/** A settlement account's entry before its place in the account's order is known; the adapter numbers it on read. */
+export type UnsequencedEntry = Omit<LedgerEntry, 'sequence' | 'balanceAfter'>;
+
+/** Everything a committed plan writes. */
+export interface CommitOutcome {
+  committedAt: Date;
+  /** Every account row that changed, after the change (settlement accounts too, unless derived on read). */
+  accounts: StoredAccount[];
+  entries: LedgerEntry[];
+  /** Entries of derived accounts, when the adapter derives them on read. */
+  unsequencedEntries: UnsequencedEntry[];
+  transaction: Transaction | null;
+  /** The hold created or resolved, after the change. */
+  hold: Hold | null;
+  /** The reversed transaction with `reversedBy` set. */
+  reversed: Transaction | null;
+  /** The idempotency record to store, when the plan claims a key. */
+  record: IdempotencyRecord | null;
+  /** The customer accounts touched, after the change: what the caller is answered with. */
+  touched: Account[];
+}
+
+/** A refusal: why, and the account it concerns. */
+export interface CommitRefusal {
+  reason: RefusalReason;
+  accountId: string | null;
+}
+
+const refuse = (reason: RefusalReason, accountId: string | null = null): CommitRefusal => ({ reason, accountId });
+
+/** The public shape of a stored account. */
+export function publicAccount(a: StoredAccount | Account): Account {
+  return {
+    id: a.id,
+    ownerId: a.ownerId,
+    bankCode: a.bankCode,
+    accountNumber: a.accountNumber,
+    currency: a.currency,
+    balance: a.balance,
+    pending: a.pending,
+    available: a.balance - a.pending,
+    status: a.status,
+    overdraftLimit: a.overdraftLimit,
+    entryCount: a.entryCount,
+    createdAt: a.createdAt,
+  };
+}
+
+/** A deep copy of a transaction (Dates are shared: nothing in bankcore mutates one). */
+export const copyTransaction = (t: Transaction): Transaction => ({ ...t, legs: t.legs.map((l) => ({ ...l })), metadata: { ...t.metadata } });
+/** A deep copy of a hold. */
+export const copyHold = (h: Hold): Hold => ({ ...h, from: { ...h.from }, to: { ...h.to }, metadata: { ...h.metadata } });
+/** A deep copy of a ledger entry. */
+export const copyEntry = (e: LedgerEntry): LedgerEntry => ({ ...e, counterparty: e.counterparty && { ...e.counterparty }, metadata: { ...e.metadata } });
+
+/**
+ * The counterparty of leg `index`: the one customer leg on the other side, when there is exactly one.
+ * Settlement legs never count, so a deposit has none and a transfer with a fee leg still names the payee.
+ */
+function counterpartyOf(legs: Transaction['legs'], index: number, isSystem: (accountId: string) => boolean): AccountRef | null {
+  const leg = legs[index]!;
+  const others = legs.filter((l, i) => i !== index && Math.sign(l.amount) !== Math.sign(leg.amount) && !isSystem(l.accountId));
+  return others.length === 1 ? { bankCode: others[0]!.bankCode, accountNumber: others[0]!.accountNumber } : null;
+}
+
+/**
+ * Checks a plan against the state an adapter read at the moment of applying, and computes every row the commit
+ * writes. Pure and deterministic: the same plan over the same state gives the same outcome, so a journal of plans
+ * replays exactly. The one place the ledger's guards are evaluated; adapters never re-implement them.
+ *
+ * @returns the outcome to write, or the refusal with its reason and the account it concerns.
+ */
+export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitOutcome | CommitRefusal {
+  const derived = new Set(plan.guards.filter((g) => g.derived).map((g) => g.accountId));
+  const hasRow = (id: string) => !(inputs.derivedOnRead && derived.has(id));
+
+  // Time: the plan's, but never before the newest entry of a touched account.
+  let at = plan.at.getTime();
+  for (const g of plan.guards) {
+    const last = inputs.accounts.get(g.accountId)?.lastEntryAt;
+    if (last && last.getTime() > at) at = last.getTime();
+  }
+  const committedAt = new Date(at);
+
+  let hold: Hold | null = null;
+  if (plan.holdResolve) {
+    const h = inputs.hold;
+    if (!h || h.id !== plan.holdResolve.holdId) return refuse('hold_not_found');
+    if (h.status !== 'pending') return refuse('hold_not_pending');
+    if (plan.holdResolve.refuseIfExpired && h.expiresAt && at >= h.expiresAt.getTime()) return refuse('hold_expired');
+    hold = { ...h, status: plan.holdResolve.status, capturedAmount: plan.holdResolve.capturedAmount, resolvedAt: committedAt, transactionId: plan.transaction?.id ?? null };
+  }
+  let reversed: Transaction | null = null;
+  if (plan.reverses !== null) {
+    if (!inputs.reversed || inputs.reversed.id !== plan.reverses) return refuse('transaction_not_found');
+    if (inputs.reversed.reversedBy !== null) return refuse('already_reversed');
+    reversed = { ...copyTransaction(inputs.reversed), reversedBy: plan.transaction?.id ?? null };
+  }
+
+  const balanceDelta = new Map<string, number>();
+  const pendingDelta = new Map<string, number>();
+  const add = (m: Map<string, number>, id: string, n: number) => m.set(id, (m.get(id) ?? 0) + n);
+  for (const leg of plan.transaction?.legs ?? []) add(balanceDelta, leg.accountId, leg.amount);
+  if (plan.holdCreate) add(pendingDelta, plan.holdCreate.from.accountId, plan.holdCreate.amount);
+  if (hold) add(pendingDelta, hold.from.accountId, -hold.amount);
+
+  const after = new Map<string, StoredAccount>();
+  for (const guard of plan.guards) {
+    if (!hasRow(guard.accountId)) continue;
+    const account = inputs.accounts.get(guard.accountId);
+    if (!account) return refuse('account_not_found', guard.accountId);
+    if (!guard.statuses.includes(account.status)) {
+      return refuse(account.status === 'closed' ? 'account_closed' : account.status === 'frozen' ? 'account_frozen' : 'stale', account.id);
+    }
+    if (!guard.derived && account.overdraftLimit !== guard.overdraftLimit) return refuse('stale', account.id);
+    if (guard.requireEmpty && (account.balance !== 0 || account.pending !== 0)) return refuse('account_not_empty', account.id);
+    const balance = account.balance + (balanceDelta.get(account.id) ?? 0);
+    const pending = account.pending + (pendingDelta.get(account.id) ?? 0);
+    if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(pending)) return refuse('balance_overflow', account.id);
+    const update = plan.accountUpdate?.accountId === account.id ? plan.accountUpdate : null;
+    const overdraftLimit = update?.overdraftLimit ?? account.overdraftLimit;
+    const availableBefore = account.balance - account.pending;
+    const availableAfter = balance - pending;
+    if (guard.minAvailable !== null && availableAfter < guard.minAvailable && (availableAfter < availableBefore || update?.overdraftLimit !== undefined)) {
+      return refuse('insufficient_funds', account.id);
+    }
+    after.set(account.id, { ...account, balance, pending, available: availableAfter, overdraftLimit, status: update?.status ?? account.status });
+  }
+
+  const entries: LedgerEntry[] = [];
+  const unsequencedEntries: UnsequencedEntry[] = [];
+  let transaction: Transaction | null = null;
+  if (plan.transaction) {
+    transaction = { ...copyTransaction(plan.transaction), createdAt: committedAt };
+    const legs = transaction.legs;
+    legs.forEach((leg, index) => {
+      const base: UnsequencedEntry = {
+        id: `${transaction!.id}:${index}`,
+        accountId: leg.accountId,
+        transactionId: transaction!.id,
+        type: transaction!.type,
+        amount: leg.amount,
+        currency: inputs.accounts.get(leg.accountId)?.currency ?? transaction!.currency,
+        counterparty: counterpartyOf(legs, index, (id) => derived.has(id)),
+        reference: transaction!.reference,
+        metadata: { ...transaction!.metadata },
+        createdAt: committedAt,
+      };
+      const account = after.get(leg.accountId);
+      if (!account) {
+        unsequencedEntries.push(base);
+        return;
+      }
+      account.entryCount += 1;
+      account.lastEntryAt = committedAt;
+      // Legs name distinct accounts (the core refuses a plan that repeats one), so this is the account's new balance.
+      entries.push({ ...base, sequence: account.entryCount, balanceAfter: account.balance });
+    });
+  }
+
+  const createdHold = plan.holdCreate ? { ...copyHold(plan.holdCreate), createdAt: committedAt } : null;
+  const touched = [...after.values()].filter((a) => a.ownerId !== null).map(publicAccount);
+  const record: IdempotencyRecord | null = plan.idempotency && {
+    ...plan.idempotency,
+    transaction: transaction && copyTransaction(transaction),
+    hold: (createdHold ?? hold) && copyHold((createdHold ?? hold)!),
+    accounts: touched.map(publicAccount),
+    createdAt: committedAt,
+  };
+  return {
+    committedAt,
+    accounts: [...after.values()],
+    entries,
+    unsequencedEntries,
+    transaction,
+    hold: createdHold ?? hold,
+    reversed,
+    record,
+    touched,
+  };
+}
+
+/** Tells a refusal from an outcome. */
+export const isRefusal = (x: CommitOutcome | CommitRefusal): x is CommitRefusal => 'reason' in x;

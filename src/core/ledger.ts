@@ -1,0 +1,221 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { publicAccount } from './commit.js';
+import { BankError } from './errors.js';
+import { SETTLEMENT_BANK_CODE } from './schemas.js';
+import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
+import type { Account, AccountRef, AccountStatus, Hold, Metadata, Transaction, TransactionLeg, TransactionType } from './types.js';
+
+/** What the ledger engine needs from the bank. */
+export interface LedgerContext {
+  storage: StorageAdapter;
+  now: () => Date;
+  newId: () => string;
+  maxAmount: number;
+}
+
+/** What a committed change answers: the transaction or hold, and the customer accounts it touched, after it. */
+export interface Committed {
+  transaction: Transaction | null;
+  hold: Hold | null;
+  accounts: Account[];
+  replayed: boolean;
+}
+
+/** A transaction to post, before guards: legs on resolved accounts. */
+export interface LegsDraft {
+  type: TransactionType;
+  legs: Array<{ account: StoredAccount; amount: number }>;
+  reference: string | null;
+  metadata: Metadata;
+  initiatorId: string | null;
+  reversalOf?: string | null;
+  holdId?: string | null;
+}
+
+/** The idempotency scope of operator calls; user ids are UUIDs, so it never collides with one. */
+export const OPERATOR_SCOPE = '@operator';
+/** How often a commit is planned again after a concurrent change to an account's settings made it stale. */
+const STALE_RETRIES = 8;
+
+/** The id of the settlement account of a currency. */
+export const settlementId = (currency: string) => `${SETTLEMENT_BANK_CODE}/${currency}`;
+/** True for the bank's own settlement accounts. */
+export const isSettlement = (account: { ownerId: string | null }) => account.ownerId === null;
+
+/** `Account X/Y was not found`, the one answer for a missing account and for another customer's. */
+export function accountNotFound(ref: AccountRef): BankError {
+  return new BankError('ACCOUNT_NOT_FOUND', `Account ${ref.bankCode}/${ref.accountNumber} was not found`, {
+    details: { bankCode: ref.bankCode, accountNumber: ref.accountNumber },
+  });
+}
+
+/** A digest of a request, computed only when there is an idempotency key to guard. */
+export function fingerprint(key: string | undefined, payload: () => unknown): string {
+  return key === undefined ? '' : bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(payload()))));
+}
+
+function keyReused(): BankError {
+  return new BankError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different request');
+}
+
+const REFUSALS: Record<Exclude<RefusalReason, 'stale'>, (ref: AccountRef | null) => BankError> = {
+  account_not_found: (ref) => accountNotFound(ref ?? { bankCode: '?', accountNumber: '?' }),
+  account_frozen: (ref) => new BankError('ACCOUNT_FROZEN', 'The account is frozen', { details: { ...ref } }),
+  account_closed: (ref) => new BankError('ACCOUNT_CLOSED', 'The account is closed', { details: { ...ref } }),
+  account_not_empty: (ref) => new BankError('ACCOUNT_NOT_EMPTY', 'Only an account with a zero balance and no open hold can be closed', { details: { ...ref } }),
+  insufficient_funds: (ref) => new BankError('INSUFFICIENT_FUNDS', 'The available balance is too low for this amount', { details: { ...ref } }),
+  balance_overflow: (ref) =>
+    new BankError('LIMIT_EXCEEDED', 'The resulting balance would exceed the largest amount bankcore can hold', {
+      details: { ...ref, max: Number.MAX_SAFE_INTEGER },
+    }),
+  hold_not_found: () => new BankError('HOLD_NOT_FOUND', 'The hold was not found'),
+  hold_not_pending: () => new BankError('HOLD_NOT_PENDING', 'The hold was already captured, voided or expired'),
+  hold_expired: () => new BankError('HOLD_EXPIRED', 'The hold has expired and can no longer be captured'),
+  transaction_not_found: () => new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found'),
+  already_reversed: () => new BankError('ALREADY_REVERSED', 'The transaction was already reversed'),
+};
+
+/** The guard of a customer account: its status, and available down to `-overdraftLimit`. */
+export function customerGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ['active']): AccountGuard {
+  return { accountId: account.id, statuses, minAvailable: -account.overdraftLimit, overdraftLimit: account.overdraftLimit, derived: false };
+}
+
+/** The guard of a leg's account: a customer account's, or none for a settlement account (derived, no floor). */
+export function legGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ['active']): AccountGuard {
+  return isSettlement(account)
+    ? { accountId: account.id, statuses: ['active'], minAvailable: null, overdraftLimit: account.overdraftLimit, derived: true }
+    : customerGuard(account, statuses);
+}
+
+/** The transaction a draft posts: legs in order, amount the sum of credits in the first leg's currency. */
+export function draftTransaction(id: string, draft: LegsDraft, at: Date): Transaction {
+  const legs: TransactionLeg[] = draft.legs.map(({ account, amount }) => ({
+    accountId: account.id,
+    bankCode: account.bankCode,
+    accountNumber: account.accountNumber,
+    amount,
+  }));
+  const currency = draft.legs[0]!.account.currency;
+  const amount = draft.legs.filter((l) => l.account.currency === currency && l.amount > 0).reduce((sum, l) => sum + l.amount, 0);
+  return {
+    id,
+    type: draft.type,
+    amount,
+    currency,
+    legs,
+    reference: draft.reference,
+    metadata: { ...draft.metadata },
+    initiatorId: draft.initiatorId,
+    reversalOf: draft.reversalOf ?? null,
+    reversedBy: null,
+    holdId: draft.holdId ?? null,
+    createdAt: at,
+  };
+}
+
+/** A plan with nothing in it yet: the caller fills in what its change does. */
+export function emptyPlan(at: Date, idempotency: IdempotencyClaim | null): CommitPlan {
+  return { at, idempotency, transaction: null, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards: [] };
+}
+
+/**
+ * The principal-free ledger engine: resolves accounts (creating a currency's settlement account on first use),
+ * answers idempotent replays, commits plans (planning again when a concurrent settings change made one stale),
+ * and turns refusals into {@link BankError}s. The customer `Bank` and the operator API sit on top of it.
+ */
+export function createLedger(ctx: LedgerContext) {
+  const ensured = new Map<string, Promise<StoredAccount>>();
+
+  /** The settlement account of a currency, created on first use. */
+  function settlement(currency: string): Promise<StoredAccount> {
+    let found = ensured.get(currency);
+    if (!found) {
+      found = (async () => {
+        const existing = await ctx.storage.findAccountById(settlementId(currency));
+        if (existing) return existing;
+        const account: StoredAccount = {
+          id: settlementId(currency),
+          ownerId: null,
+          bankCode: SETTLEMENT_BANK_CODE,
+          accountNumber: currency,
+          currency,
+          balance: 0,
+          pending: 0,
+          available: 0,
+          status: 'active',
+          overdraftLimit: 0,
+          entryCount: 0,
+          createdAt: ctx.now(),
+          lastEntryAt: null,
+        };
+        await ctx.storage.createAccount(account);
+        return (await ctx.storage.findAccountById(account.id))!;
+      })();
+      ensured.set(currency, found);
+      found.catch(() => ensured.delete(currency));
+    }
+    return found;
+  }
+
+  /** Any account by its reference (settlement accounts included); ACCOUNT_NOT_FOUND when there is none. */
+  async function resolve(ref: AccountRef): Promise<StoredAccount> {
+    const account = ref.bankCode === SETTLEMENT_BANK_CODE
+      ? await settlement(ref.accountNumber)
+      : await ctx.storage.findAccount(ref.bankCode, ref.accountNumber);
+    if (!account) throw accountNotFound(ref);
+    return account;
+  }
+
+  /** The recorded answer for a key, or null; IDEMPOTENCY_KEY_REUSED when the payload differs. */
+  async function earlier(scope: string, key: string | undefined, print: string): Promise<Committed | null> {
+    if (key === undefined) return null;
+    const record = await ctx.storage.findIdempotencyRecord(scope, key);
+    if (!record) return null;
+    if (record.fingerprint !== print) throw keyReused();
+    return fromRecord(record);
+  }
+
+  /**
+   * Plans and commits a change: `build` reads what it needs and returns the plan; it runs again (up to a bound)
+   * when the adapter says a concurrent settings change made the plan stale.
+   *
+   * @throws BankError with the code of the adapter's refusal.
+   */
+  async function commit(build: () => Promise<CommitPlan>): Promise<Committed> {
+    for (let attempt = 0; attempt <= STALE_RETRIES; attempt++) {
+      const plan = await build();
+      const result: CommitResult = await ctx.storage.commit(plan);
+      switch (result.status) {
+        case 'committed':
+          return { transaction: result.transaction, hold: result.hold, accounts: result.accounts.map(publicAccount), replayed: false };
+        case 'replayed':
+          return fromRecord(result.record);
+        case 'idempotency_key_reused':
+          throw keyReused();
+        case 'refused': {
+          if (result.reason === 'stale') continue;
+          throw REFUSALS[result.reason](await refOf(plan, result.accountId));
+        }
+      }
+    }
+    throw new BankError('CONFLICT', 'The account changed while this request was applied; try again');
+  }
+
+  async function refOf(plan: CommitPlan, accountId: string | null): Promise<AccountRef | null> {
+    if (accountId === null) return null;
+    const leg = plan.transaction?.legs.find((l) => l.accountId === accountId);
+    if (leg) return { bankCode: leg.bankCode, accountNumber: leg.accountNumber };
+    const account = await ctx.storage.findAccountById(accountId);
+    return account && { bankCode: account.bankCode, accountNumber: account.accountNumber };
+  }
+
+  return { settlement, resolve, earlier, commit };
+}
+
+function fromRecord(record: IdempotencyRecord): Committed {
+  return { transaction: record.transaction, hold: record.hold, accounts: record.accounts.map(publicAccount), replayed: true };
+}
+
+/** The engine {@link createLedger} builds. */
+export type Ledger = ReturnType<typeof createLedger>;

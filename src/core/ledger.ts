@@ -167,6 +167,15 @@ export function createLedger(ctx: LedgerContext) {
     return account;
   }
 
+  /** Like `resolve`, but always a fresh read: a settlement account's balance as it is now, not as first seen. */
+  async function read(ref: AccountRef): Promise<StoredAccount> {
+    const account = await resolve(ref);
+    if (!isSettlement(account)) return account;
+    const fresh = await ctx.storage.findAccountById(account.id);
+    if (!fresh) throw accountNotFound(ref);
+    return fresh;
+  }
+
   /** The recorded answer for a key, or null; IDEMPOTENCY_KEY_REUSED when the payload differs. */
   async function earlier(scope: string, key: string | undefined, print: string): Promise<Committed | null> {
     if (key === undefined) return null;
@@ -210,7 +219,7 @@ export function createLedger(ctx: LedgerContext) {
     return account && { bankCode: account.bankCode, accountNumber: account.accountNumber };
   }
 
-  return { settlement, resolve, earlier, commit };
+  return { settlement, resolve, read, earlier, commit };
 }
 
 function fromRecord(record: IdempotencyRecord): Committed {

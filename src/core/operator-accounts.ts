@@ -22,7 +22,7 @@ export function createOperatorAccounts(ctx: Context) {
   const { ledger, storage } = ctx;
 
   async function anyAccount(ref: unknown): Promise<StoredAccount> {
-    return ledger.resolve(parseInput(operatorAccountRefSchema, ref, 'account'));
+    return ledger.read(parseInput(operatorAccountRefSchema, ref, 'account'));
   }
 
   async function customer(ref: unknown): Promise<StoredAccount> {
@@ -56,8 +56,8 @@ export function createOperatorAccounts(ctx: Context) {
     /** Closes an account for good; only at a zero balance with no open hold. */
     closeAccount: (ref: AccountRef) => update(ref, () => ({ status: 'closed' }), { requireEmpty: true }),
     /** Lets the balance go down to `-limit`; refused with INSUFFICIENT_FUNDS when available is already lower. */
-    setOverdraftLimit: (ref: AccountRef, limit: number) => {
-      const parsed = parseInput(limitSchema.max(ctx.maxAmount), limit, 'setOverdraftLimit');
+    setOverdraftLimit: async (ref: AccountRef, limit: number) => {
+      const parsed = parseInput(z.strictObject({ limit: limitSchema.max(ctx.maxAmount) }), { limit }, 'setOverdraftLimit').limit;
       return update(ref, () => ({ overdraftLimit: parsed }), { limit: parsed });
     },
     /** A page of any account's ledger, newest first. */

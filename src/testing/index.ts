@@ -1,6 +1,8 @@
 import { describe } from 'vitest';
 import type { StorageAdapter } from 'bankcore';
 import { describeConcurrencyContract, type ConcurrencyScale } from './concurrency-suite.js';
+import { describeLedgerConcurrencyContract } from './ledger-concurrency-suite.js';
+import { describeLedgerContract } from './ledger-suite.js';
 import { describeStorageContract } from './storage-suite.js';
 
 export type { ConcurrencyScale } from './concurrency-suite.js';
@@ -17,8 +19,10 @@ export interface StorageAdapterSuiteOptions {
 
 /**
  * Declares the conformance suite every {@link StorageAdapter} must pass (vitest): users, accounts, atomic
- * postings with the no-overdraft guard, idempotency (also racing), history pages, the audit read, and
- * concurrent deposits, withdrawals and transfers through a real bank. Each test gets a fresh adapter from
+ * commits with their guards, idempotency (also racing), history pages and time ranges, the audit read; then
+ * through a real bank, ledger v2's rules (settlement legs, N-leg posts, holds, expiry, reversals, frozen and
+ * closed accounts, overdraft limits, metadata, point-in-time balances, principal checks) and the same under
+ * concurrency, with `verify()` clean after each. Each test gets a fresh adapter from
  * `makeAdapter`, which must therefore return an empty store every time.
  *
  * @param name - shown as the outer `describe`.
@@ -38,6 +42,8 @@ export function describeStorageAdapter(
   const scale: ConcurrencyScale = { deposits: 1000, withdrawals: 200, transfers: 3000, ...options.scale };
   describe(name, () => {
     describeStorageContract(makeAdapter);
+    describeLedgerContract(makeAdapter);
     describeConcurrencyContract(makeAdapter, scale, options.concurrencyTimeoutMs ?? 30_000);
+    describeLedgerConcurrencyContract(makeAdapter, options.concurrencyTimeoutMs ?? 30_000);
   });
 }

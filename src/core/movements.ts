@@ -69,6 +69,9 @@ function toResult(principal: Principal, committed: Committed): MovementResult {
   return { transaction, account, accounts, replayed: committed.replayed };
 }
 
+/** A fingerprint payload, with metadata only when given: keys recorded before metadata existed still replay. */
+const withMetadata = (payload: unknown[], metadata: Metadata | undefined) => (metadata === undefined ? payload : [...payload, metadata]);
+
 /** The bank's customer money movements, with their schemas built once for its `maxAmount`. */
 export function createMovements(ctx: MovementContext) {
   const singleSchema = singleAccountSchema(ctx.maxAmount);
@@ -87,7 +90,7 @@ export function createMovements(ctx: MovementContext) {
 
   async function single(principal: Principal, rawInput: unknown, type: 'deposit' | 'withdrawal'): Promise<MovementResult> {
     const input = parseInput(singleSchema, rawInput, type);
-    const print = fingerprint(input.idempotencyKey, () => [type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null, input.metadata ?? null]);
+    const print = fingerprint(input.idempotencyKey, () => withMetadata([type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null], input.metadata));
     const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
     if (earlier) return toResult(principal, earlier);
     const amount = type === 'deposit' ? input.amount : -input.amount;
@@ -106,7 +109,7 @@ export function createMovements(ctx: MovementContext) {
 
   async function transfer(principal: Principal, rawInput: unknown): Promise<MovementResult> {
     const input = parseInput(transferInputSchema, rawInput, 'transfer');
-    const print = fingerprint(input.idempotencyKey, () => ['transfer', input.from, input.to, input.amount, input.reference ?? null, input.metadata ?? null]);
+    const print = fingerprint(input.idempotencyKey, () => withMetadata(['transfer', input.from, input.to, input.amount, input.reference ?? null], input.metadata));
     const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
     if (earlier) return toResult(principal, earlier);
     return post(principal, input.idempotencyKey, print, async () => {

@@ -1,4 +1,5 @@
-// `npm run bench [scenario…]`: runs the benchmark suite, prints one table and writes bench/results/latest.md.
+// `npm run bench [scenario…]`: runs the benchmark suite, prints one table and writes bench/results/latest.md
+// (or, for some scenarios only, bench/results/<scenarios>.md).
 // Every figure is a ratio against a baseline measured in the same run on the same machine.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { coreScenarios } from './core.js';
@@ -6,6 +7,7 @@ import { durableScenarios } from './durable.js';
 import { loginScenarios } from './logins.js';
 import { memoryScenarios } from './memory.js';
 import { httpScenarios } from './http.js';
+import { settlementScenarios } from './settlement.js';
 import { machine, table, type Row } from './lib.js';
 
 const SCENARIOS: Record<string, () => Promise<Row[]>> = {
@@ -14,6 +16,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   logins: loginScenarios,
   memory: memoryScenarios,
   durable: durableScenarios,
+  settlement: settlementScenarios,
 };
 
 const wanted = process.argv.slice(2);
@@ -28,4 +31,5 @@ for (const name of names) {
 const report = `# Benchmark results\n\nMachine: ${machine()}. Run: ${new Date().toISOString()}. Scenarios: ${names.join(', ')}.\n\n${table(rows)}\n`;
 console.log(report);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.md', import.meta.url), report);
+// A full run is `latest.md`, which the README quotes; a partial run gets its own file and leaves it alone.
+writeFileSync(new URL(`./results/${wanted.length ? names.join('-') : 'latest'}.md`, import.meta.url), report);

@@ -1,6 +1,9 @@
 import type { CommitPlan, IdempotencyRecord, RefusalReason, StoredAccount } from './storage.js';
 import type { Account, AccountRef, Hold, LedgerEntry, Transaction } from './types.js';
 
+/** Every settlement account's id starts so (`@world/USD`); no customer account id can. */
+export const SETTLEMENT_ID_PREFIX = '@world/';
+
 /** What an adapter read, at the moment of applying, for {@link applyCommitPlan}. */
 export interface CommitInputs {
   /** Every touched account by id; a missing id is an account that does not exist. */
@@ -11,9 +14,12 @@ export interface CommitInputs {
   reversed: Transaction | null;
   /**
    * True when the adapter keeps settlement (derived) accounts as the sum of their entries rather than as a row
-   * updated in every commit: their accounts need not be read, and their entries come back unsequenced.
+   * updated in every commit: their accounts need not be read (if given, only their balance's range is checked),
+   * and their entries come back unsequenced.
    */
   derivedOnRead: boolean;
+  /** False when the adapter rebuilds derived entries from the transaction itself and needs no entry objects. */
+  unsequencedEntries?: boolean;
 }
 
 /** A settlement account's entry before its place in the account's order is known; the adapter numbers it on read. */
@@ -76,9 +82,15 @@ export const copyEntry = (e: LedgerEntry): LedgerEntry => ({ ...e, counterparty:
  * Settlement legs never count, so a deposit has none and a transfer with a fee leg still names the payee.
  */
 function counterpartyOf(legs: Transaction['legs'], index: number, isSystem: (accountId: string) => boolean): AccountRef | null {
-  const leg = legs[index]!;
-  const others = legs.filter((l, i) => i !== index && Math.sign(l.amount) !== Math.sign(leg.amount) && !isSystem(l.accountId));
-  return others.length === 1 ? { bankCode: others[0]!.bankCode, accountNumber: others[0]!.accountNumber } : null;
+  const sign = Math.sign(legs[index]!.amount);
+  let found: Transaction['legs'][number] | null = null;
+  for (let i = 0; i < legs.length; i++) {
+    const l = legs[i]!;
+    if (i === index || Math.sign(l.amount) === sign || isSystem(l.accountId)) continue;
+    if (found) return null;
+    found = l;
+  }
+  return found && { bankCode: found.bankCode, accountNumber: found.accountNumber };
 }
 
 /**
@@ -124,7 +136,13 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
 
   const after = new Map<string, StoredAccount>();
   for (const guard of plan.guards) {
-    if (!hasRow(guard.accountId)) continue;
+    if (!hasRow(guard.accountId)) {
+      // A derived account has no row to update; where the adapter still knows its balance cheaply, the total in a
+      // currency stays a safe integer all the same.
+      const known = inputs.accounts.get(guard.accountId);
+      if (known && !Number.isSafeInteger(known.balance + (balanceDelta.get(known.id) ?? 0))) return refuse('balance_overflow', known.id);
+      continue;
+    }
     const account = inputs.accounts.get(guard.accountId);
     if (!account) return refuse('account_not_found', guard.accountId);
     if (!guard.statuses.includes(account.status)) {
@@ -149,31 +167,25 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
   const unsequencedEntries: UnsequencedEntry[] = [];
   let transaction: Transaction | null = null;
   if (plan.transaction) {
-    transaction = { ...copyTransaction(plan.transaction), createdAt: committedAt };
-    const legs = transaction.legs;
-    legs.forEach((leg, index) => {
-      const base: UnsequencedEntry = {
-        id: `${transaction!.id}:${index}`,
-        accountId: leg.accountId,
-        transactionId: transaction!.id,
-        type: transaction!.type,
-        amount: leg.amount,
-        currency: inputs.accounts.get(leg.accountId)?.currency ?? transaction!.currency,
-        counterparty: counterpartyOf(legs, index, (id) => derived.has(id)),
-        reference: transaction!.reference,
-        metadata: { ...transaction!.metadata },
-        createdAt: committedAt,
-      };
+    const t: Transaction = { ...plan.transaction, legs: plan.transaction.legs.map((l) => ({ ...l })), metadata: { ...plan.transaction.metadata }, createdAt: committedAt };
+    transaction = t;
+    // One object per entry, sharing the transaction's metadata: stored objects are never mutated, and every read
+    // copies. A ledger keeps millions of entries, so each allocation here is paid in memory and GC time.
+    for (let index = 0; index < t.legs.length; index++) {
+      const leg = t.legs[index]!;
       const account = after.get(leg.accountId);
+      if (!account && inputs.unsequencedEntries === false) continue;
+      const counterparty = counterpartyOf(t.legs, index, (id) => derived.has(id));
+      const currency = inputs.accounts.get(leg.accountId)?.currency ?? t.currency;
       if (!account) {
-        unsequencedEntries.push(base);
-        return;
+        unsequencedEntries.push({ id: `${t.id}:${index}`, accountId: leg.accountId, transactionId: t.id, type: t.type, amount: leg.amount, currency, counterparty, reference: t.reference, metadata: t.metadata, createdAt: committedAt });
+        continue;
       }
       account.entryCount += 1;
       account.lastEntryAt = committedAt;
       // Legs name distinct accounts (the core refuses a plan that repeats one), so this is the account's new balance.
-      entries.push({ ...base, sequence: account.entryCount, balanceAfter: account.balance });
-    });
+      entries.push({ id: `${t.id}:${index}`, accountId: leg.accountId, transactionId: t.id, sequence: account.entryCount, type: t.type, amount: leg.amount, balanceAfter: account.balance, currency, counterparty, reference: t.reference, metadata: t.metadata, createdAt: committedAt });
+    }
   }
 
   const createdHold = plan.holdCreate ? { ...copyHold(plan.holdCreate), createdAt: committedAt } : null;
@@ -195,6 +207,29 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
     reversed,
     record,
     touched,
+  };
+}
+
+/**
+ * The ledger entry of leg `legIndex` of a stored transaction, given its place in the account's order: how an
+ * adapter that derives settlement accounts on read rebuilds their entries, exactly as a commit would have written
+ * them.
+ */
+export function entryOf(t: Transaction, legIndex: number, sequence: number, balanceAfter: number, currency: string): LedgerEntry {
+  const leg = t.legs[legIndex]!;
+  return {
+    id: `${t.id}:${legIndex}`,
+    accountId: leg.accountId,
+    transactionId: t.id,
+    sequence,
+    type: t.type,
+    amount: leg.amount,
+    balanceAfter,
+    currency,
+    counterparty: counterpartyOf(t.legs, legIndex, (id) => id.startsWith(SETTLEMENT_ID_PREFIX)),
+    reference: t.reference,
+    metadata: { ...t.metadata },
+    createdAt: t.createdAt,
   };
 }
 

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { publicAccount } from './commit.js';
+import { publicAccount, SETTLEMENT_ID_PREFIX } from './commit.js';
 import { BankError } from './errors.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
@@ -39,7 +39,7 @@ export const OPERATOR_SCOPE = '@operator';
 const STALE_RETRIES = 8;
 
 /** The id of the settlement account of a currency. */
-export const settlementId = (currency: string) => `${SETTLEMENT_BANK_CODE}/${currency}`;
+export const settlementId = (currency: string) => `${SETTLEMENT_ID_PREFIX}${currency}`;
 /** True for the bank's own settlement accounts. */
 export const isSettlement = (account: { ownerId: string | null }) => account.ownerId === null;
 

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { Hold, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
-import { emptyState, idemKey, indexAccount, indexHold, type MemoryEvent, type MemoryState } from './state.js';
+import { emptyState, idemKey, indexAccount, indexHold, type MemoryEvent, type MemoryState, type SettlementLegs } from './state.js';
 
 // On-disk formats of the durable memory adapter.
 // Journal record: [payload length u32 LE][crc32(payload) u32 LE][crc32(first 8 bytes) u32 LE][payload: JSON event].
@@ -65,6 +65,7 @@ interface SnapshotBody {
   users: StoredUser[];
   accounts: StoredAccount[];
   entries: LedgerEntry[][];
+  settlementLegs: Array<SettlementLegs | null>;
   transactions: Transaction[];
   holds: Hold[];
   idempotency: IdempotencyRecord[];
@@ -75,6 +76,7 @@ export function encodeSnapshot(state: MemoryState, generation: number): Buffer {
     users: [...state.users.values()],
     accounts: [...state.accounts.values()],
     entries: [...state.accounts.keys()].map((id) => state.entriesByAccount.get(id) ?? []),
+    settlementLegs: [...state.accounts.keys()].map((id) => state.settlementLegs.get(id) ?? null),
     transactions: [...state.transactions.values()],
     holds: [...state.holds.values()],
     idempotency: [...state.idempotency.values()],
@@ -97,7 +99,7 @@ export function decodeSnapshot(bytes: Buffer): { state: MemoryState; generation:
     state.users.set(user.id, user);
     state.userIdByKey.set(user.usernameKey, user.id);
   }
-  body.accounts.forEach((account, i) => indexAccount(state, account, body.entries[i] ?? []));
+  body.accounts.forEach((account, i) => indexAccount(state, account, body.entries[i] ?? [], body.settlementLegs[i] ?? undefined));
   for (const transaction of body.transactions) state.transactions.set(transaction.id, transaction);
   for (const hold of body.holds) indexHold(state, hold);
   for (const record of body.idempotency) state.idempotency.set(idemKey(record.scope, record.key), record);

@@ -5,7 +5,6 @@ import {
   applyChange,
   applyCommit,
   copyAccount,
-  copyEntry,
   copyHold,
   copyRecord,
   copyTransaction,
@@ -13,6 +12,7 @@ import {
   emptyState,
   idemKey,
   lastIndexAtOrBefore,
+  ledgerView,
   refKey,
   type MemoryEvent,
   type MemoryState,
@@ -156,18 +156,20 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
 
     async listLedgerEntries(accountId, { limit, beforeSequence, from, to }) {
       await ready();
-      const entries = state().entriesByAccount.get(accountId) ?? [];
+      const view = ledgerView(state(), accountId);
       // Sequence n sits at index n - 1 and times never go backwards, so every bound is a slice or a binary search.
-      let end = beforeSequence === null ? entries.length : Math.min(entries.length, Math.max(0, beforeSequence - 1));
-      if (to) end = Math.min(end, lastIndexAtOrBefore(entries, to.getTime()) + 1);
-      const start = from ? lastIndexAtOrBefore(entries, from.getTime() - 1) + 1 : 0;
-      return entries.slice(Math.max(start, end - limit), Math.max(start, end)).reverse().map(copyEntry);
+      let end = beforeSequence === null ? view.length : Math.min(view.length, Math.max(0, beforeSequence - 1));
+      if (to) end = Math.min(end, lastIndexAtOrBefore(view.length, view.timeAt, to.getTime()) + 1);
+      const start = Math.max(from ? lastIndexAtOrBefore(view.length, view.timeAt, from.getTime() - 1) + 1 : 0, end - limit);
+      const page = [];
+      for (let i = end - 1; i >= start; i--) page.push(view.entryAt(i));
+      return page;
     },
     async findEntryAt(accountId, at) {
       await ready();
-      const entries = state().entriesByAccount.get(accountId) ?? [];
-      const index = lastIndexAtOrBefore(entries, at.getTime());
-      return index < 0 ? null : copyEntry(entries[index]!);
+      const view = ledgerView(state(), accountId);
+      const index = lastIndexAtOrBefore(view.length, view.timeAt, at.getTime());
+      return index < 0 ? null : view.entryAt(index);
     },
 
     readLedger() {
@@ -175,11 +177,14 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapte
         await ready();
         const s = state();
         // Copied in one synchronous step: a consistent snapshot even while movements continue.
-        const snapshot = [...s.accounts.values()].map((account) => ({
-          account: copyAccount(account),
-          entries: s.entriesByAccount.get(account.id)!.map(copyEntry),
-          holds: (s.holdIdsByAccount.get(account.id) ?? []).map((id) => copyHold(s.holds.get(id)!)),
-        }));
+        const snapshot = [...s.accounts.values()].map((account) => {
+          const view = ledgerView(s, account.id);
+          return {
+            account: copyAccount(account),
+            entries: Array.from({ length: view.length }, (_, i) => view.entryAt(i)),
+            holds: (s.holdIdsByAccount.get(account.id) ?? []).map((id) => copyHold(s.holds.get(id)!)),
+          };
+        });
         yield* snapshot;
       })();
     },

@@ -3,6 +3,7 @@ import {
   copyEntry,
   copyHold,
   copyTransaction,
+  entryOf,
   isRefusal,
   type CommitPlan,
   type CommitResult,
@@ -22,6 +23,12 @@ export interface MemoryState {
   accountIdByRef: Map<string, string>;
   accountIdsByOwner: Map<string, string[]>;
   entriesByAccount: Map<string, LedgerEntry[]>;
+  /**
+   * A settlement account's ledger, compactly: the transactions of its legs in commit order and the running balance
+   * after each. Its entries are rebuilt on read (`entryOf`), so a deposit's settlement leg retains two array slots
+   * instead of an entry object.
+   */
+  settlementLegs: Map<string, SettlementLegs>;
   transactions: Map<string, Transaction>;
   holds: Map<string, Hold>;
   holdIdsByAccount: Map<string, string[]>;
@@ -37,6 +44,12 @@ export type MemoryEvent =
   | { t: 'account'; account: StoredAccount }
   | { t: 'commit'; plan: CommitPlan };
 
+/** See {@link MemoryState.settlementLegs}. */
+export interface SettlementLegs {
+  transactionIds: string[];
+  balances: number[];
+}
+
 export const emptyState = (): MemoryState => ({
   users: new Map(),
   userIdByKey: new Map(),
@@ -44,6 +57,7 @@ export const emptyState = (): MemoryState => ({
   accountIdByRef: new Map(),
   accountIdsByOwner: new Map(),
   entriesByAccount: new Map(),
+  settlementLegs: new Map(),
   transactions: new Map(),
   holds: new Map(),
   holdIdsByAccount: new Map(),
@@ -88,7 +102,7 @@ export function indexHold(state: MemoryState, hold: Hold): void {
 }
 
 /** Adds an account to the indexes (and an empty ledger). */
-export function indexAccount(state: MemoryState, account: StoredAccount, entries: LedgerEntry[] = []): void {
+export function indexAccount(state: MemoryState, account: StoredAccount, entries: LedgerEntry[] = [], legs: SettlementLegs = { transactionIds: [], balances: [] }): void {
   state.accounts.set(account.id, account);
   state.accountIdByRef.set(refKey(account.bankCode, account.accountNumber), account.id);
   if (account.ownerId !== null) {
@@ -96,7 +110,8 @@ export function indexAccount(state: MemoryState, account: StoredAccount, entries
     owned.push(account.id);
     state.accountIdsByOwner.set(account.ownerId, owned);
   }
-  state.entriesByAccount.set(account.id, entries);
+  if (account.ownerId === null) state.settlementLegs.set(account.id, legs);
+  else state.entriesByAccount.set(account.id, entries);
 }
 
 /** Applies a non-commit event that {@link accepts} allowed. */
@@ -136,15 +151,26 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   for (const guard of plan.guards) {
     const account = state.accounts.get(guard.accountId);
     if (account) accounts.set(account.id, account);
+    else if (guard.derived) return { status: 'refused', reason: 'account_not_found', accountId: guard.accountId };
   }
   const hold = plan.holdResolve ? (state.holds.get(plan.holdResolve.holdId) ?? null) : null;
   const reversed = plan.reverses === null ? null : (state.transactions.get(plan.reverses) ?? null);
-  // Memory has no row contention, so settlement accounts keep a running balance like any other.
-  const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
+  const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: true, unsequencedEntries: false });
   if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
 
   for (const account of outcome.accounts) state.accounts.set(account.id, account);
   for (const entry of outcome.entries) state.entriesByAccount.get(entry.accountId)!.push(entry);
+  for (const leg of outcome.transaction?.legs ?? []) {
+    const legs = state.settlementLegs.get(leg.accountId);
+    if (!legs) continue;
+    const world = state.accounts.get(leg.accountId)!;
+    world.balance += leg.amount;
+    world.available = world.balance - world.pending;
+    world.entryCount += 1;
+    world.lastEntryAt = outcome.committedAt;
+    legs.transactionIds.push(outcome.transaction!.id);
+    legs.balances.push(world.balance);
+  }
   if (outcome.transaction) state.transactions.set(outcome.transaction.id, outcome.transaction);
   if (outcome.reversed) state.transactions.set(outcome.reversed.id, outcome.reversed);
   if (outcome.hold) indexHold(state, outcome.hold);
@@ -168,14 +194,39 @@ export function replayEvent(state: MemoryState, event: MemoryEvent): void {
   applyChange(state, event);
 }
 
-/** The last index in `entries` (sorted by time) whose entry is at or before `at`, or -1: a binary search. */
-export function lastIndexAtOrBefore(entries: readonly LedgerEntry[], at: number): number {
+/** The last index below `length` whose time (never decreasing with the index) is at or before `at`, or -1. */
+export function lastIndexAtOrBefore(length: number, timeAt: (index: number) => number, at: number): number {
   let lo = 0;
-  let hi = entries.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.createdAt.getTime() <= at) lo = mid + 1;
+    if (timeAt(mid) <= at) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
+}
+
+/** An account's ledger as an indexable list: entry objects, or a settlement account's entries rebuilt on read. */
+export interface LedgerView {
+  length: number;
+  timeAt(index: number): number;
+  entryAt(index: number): LedgerEntry;
+}
+
+export function ledgerView(state: MemoryState, accountId: string): LedgerView {
+  const legs = state.settlementLegs.get(accountId);
+  if (!legs) {
+    const entries = state.entriesByAccount.get(accountId) ?? [];
+    return { length: entries.length, timeAt: (i) => entries[i]!.createdAt.getTime(), entryAt: (i) => copyEntry(entries[i]!) };
+  }
+  const currency = state.accounts.get(accountId)!.currency;
+  const tx = (i: number) => state.transactions.get(legs.transactionIds[i]!)!;
+  return {
+    length: legs.transactionIds.length,
+    timeAt: (i) => tx(i).createdAt.getTime(),
+    entryAt: (i) => {
+      const t = tx(i);
+      return entryOf(t, t.legs.findIndex((l) => l.accountId === accountId), i + 1, legs.balances[i]!, currency);
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
 // at run time (the package resolves its own name through `exports`).
-const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'mongodb', 'vitest'];
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'bankcore/client', 'mongodb', 'vitest'];
 
 export default defineConfig([
   {
@@ -28,7 +28,7 @@ export default defineConfig([
     onSuccess: async () => copyFile('src/node/hash-worker.mjs', 'dist/hash-worker.mjs'),
   },
   {
-    entry: { cli: 'src/http/cli.ts' },
+    entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
-import { createHttpHandler } from 'bankcore/http';
+import { createHttpHandler } from 'bankcore/node';
 
 const bank = createBank({ storage: memoryAdapter(), tokens: { secret: 'an-example-secret-of-at-least-32-bytes!!' } });
 const bankApi = createHttpHandler(bank, { basePath: '/bank' });

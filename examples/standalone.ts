@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
-import { startServer } from 'bankcore/http';
+import { startServer } from 'bankcore/node';
 
 const bank = createBank({ storage: memoryAdapter(), tokens: { secret: 'an-example-secret-of-at-least-32-bytes!!' } });
 await bank.init();

@@ -21,7 +21,14 @@ for (const root of roots) {
 }
 
 const problems = [];
-const CORE_IMPORTS = /^(\.{1,2}\/|zod$|jose$|@noble\/hashes\/)/;
+// The direction of dependencies, one rule per layer: what each folder of src may import.
+const LAYERS = [
+  { dir: join('src', 'core'), allowed: /^(\.\/|zod$|jose$|@noble\/hashes\/)/, says: 'only its own modules, zod, jose and @noble/hashes' },
+  { dir: join('src', 'adapters'), allowed: /^(\.\/|bankcore$|mongodb$|node:)/, says: "only 'bankcore' (the core), its own folder, its driver and node:*" },
+  { dir: join('src', 'wire'), allowed: /^(\.\/|bankcore$|zod$)/, says: "only 'bankcore' and zod" },
+  { dir: join('src', 'http'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod (no node:* module: it runs on Workers, Deno and Bun)" },
+  { dir: join('src', 'client'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod" },
+];
 for (const file of files) {
   const lines = readFileSync(file, 'utf8').split('\n');
   if (lines.length > 400) problems.push(`${file}: ${lines.length} lines (limit 400): split it`);
@@ -32,12 +39,9 @@ for (const file of files) {
     if (/(:\s*any\b|\bas any\b|<any>)/.test(line) && !/\/\/|\/\*/.test(line) && !/\/\/|\/\*/.test(lines[i - 1] ?? '')) {
       problems.push(`${at}: \`any\` without a comment saying why`);
     }
-    if (file.startsWith(join('src', 'core'))) {
-      const spec = /^\s*(?:import|export)\b[^'"]*from\s+['"]([^'"]+)['"]/.exec(line)?.[1];
-      if (spec && (!CORE_IMPORTS.test(spec) || spec.includes('/http') || spec.includes('/adapters'))) {
-        problems.push(`${at}: src/core may import only its own modules, zod, jose and @noble/hashes (found '${spec}')`);
-      }
-    }
+    const layer = LAYERS.find((l) => file.startsWith(l.dir));
+    const spec = /^\s*(?:import|export)\b[^'"]*from\s+['"]([^'"]+)['"]/.exec(line)?.[1];
+    if (layer && spec && !layer.allowed.test(spec)) problems.push(`${at}: ${layer.dir} may import ${layer.says} (found '${spec}')`);
   });
 }
 for (const p of problems) console.error(p);

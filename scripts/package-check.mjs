@@ -33,6 +33,22 @@ try {
     if (Object.keys(require.cache).some((k) => k.includes('/node_modules/mongodb/'))) throw new Error('mongodb was loaded');`]);
   step(`imported and required ${lean.join(', ')} without mongodb`);
 
+  // Workers, Deno and Bun import bankcore/http's fetch handler: nothing in its module graph may import node:*.
+  const graph = `const { readFileSync } = require('node:fs'); const { dirname, join } = require('node:path');
+    const builtins = new Set(require('node:module').builtinModules);
+    const seen = new Set(); const todo = [require.resolve('bankcore/http').replace(/\\.cjs$/, '.js')];
+    while (todo.length) { const file = todo.pop(); if (seen.has(file)) continue; seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:from|import|require\\()\\s*["']([^"']+)["']/g)) {
+        const spec = m[1];
+        if (spec.startsWith('node:') || builtins.has(spec.split('/')[0])) throw new Error(file + ' loads ' + spec);
+        if (spec.startsWith('./')) todo.push(join(dirname(file), spec));
+        else if (spec === 'bankcore') todo.push(require.resolve('bankcore').replace(/\\.cjs$/, '.js'));
+      } }
+    console.log('bankcore/http module graph: ' + seen.size + ' files, no node:* import');`;
+  node(['-e', graph]);
+  step('bankcore/http imports no node:* module (static module graph of the ESM build)');
+
   const bankError = `import { BankError } from 'bankcore'; import { memoryAdapter } from 'bankcore/memory';
     const e = await memoryAdapter({ dataDir: '' + process.cwd() + '/d' }).ping().catch((x) => x);
     if (!(e instanceof BankError)) throw new Error('sub-paths do not share one BankError class');`;

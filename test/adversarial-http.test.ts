@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startServer } from 'bankcore/http';
+import { startServer } from 'bankcore/node';
 import { makeBank } from './support/bank.js';
 import { serve, signUpOverHttp, TRANSPORTS } from './support/http.js';
 

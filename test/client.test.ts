@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isBankError, type Bank } from 'bankcore';
-import { createHttpHandler } from 'bankcore/http';
+import { createHttpHandler } from 'bankcore/node';
 import { createClient } from 'bankcore/client';
 import { makeBank, manualClock } from './support/bank.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startServer } from 'bankcore/http';
+import { startServer } from 'bankcore/node';
 import { makeBank } from './support/bank.js';
 import { serve, TRANSPORTS } from './support/http.js';
 

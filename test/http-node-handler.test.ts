@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createHttpHandler, type HttpOptions } from 'bankcore/http';
+import type { HttpOptions } from 'bankcore/http';
+import { createHttpHandler } from 'bankcore/node';
 import { makeBank } from './support/bank.js';
 import { caller, signUpOverHttp } from './support/http.js';
 

@@ -2,7 +2,7 @@
 // storage, one user with one funded account. Prints { port, token, account, password } on its first line.
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
-import { startServer } from 'bankcore/http';
+import { startServer } from 'bankcore/node';
 import { createThreadedPasswordHasher } from 'bankcore/node';
 
 // BENCH_HASH=cheap for the request benchmarks (no logins measured); the default cost for the login storm.

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { BankError, type BankErrorCode, BANK_ERROR_CODES } from 'bankcore';
-import type * as s from '../http/schemas.js';
+import type * as s from '../wire/schemas.js';
 
 // Request and response types come from the zod schemas the server validates with: one source of truth.
 export type CreateUserRequest = z.input<typeof s.createUserBody>;

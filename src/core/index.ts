@@ -16,6 +16,8 @@ export {
   INSECURE_TEST_PASSWORD_HASHING,
 } from './passwords.js';
 export type { PasswordHasher, PasswordHashing, PasswordKdf } from './passwords.js';
+export { DEFAULT_RATE_LIMITS, memoryRateLimitStore } from './rate-limit.js';
+export type { RateLimitHit, RateLimitRule, RateLimits, RateLimitStore } from './rate-limit.js';
 export type { HistoryOptions } from './reads.js';
 export * as schemas from './schemas.js';
 export type {

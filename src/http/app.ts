@@ -2,7 +2,7 @@ import { BankError, isBankError, type Bank } from 'bankcore';
 import { DOCS_ROUTES } from './docs.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { bankErrorResponse, problemResponse, type HttpResponse } from './problem.js';
-import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from './rate-limit.js';
+import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from 'bankcore';
 import type { HttpRequest } from './request.js';
 import { ROUTES, type RouteContext } from './routes.js';
 

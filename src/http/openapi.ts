@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import * as s from './schemas.js';
+import * as s from '../wire/schemas.js';
 
 const schema = (zod: z.ZodType, io: 'input' | 'output' = 'input') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(zod, { io, unrepresentable: 'any' }) as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { schemas, usernameKey, type Account, type Bank, type LedgerEntry, type MovementResult, type Principal, type User } from 'bankcore';
 import type { HttpResponse } from './problem.js';
-import type { RateLimitRule } from './rate-limit.js';
+import type { RateLimitRule } from 'bankcore';
 import { bearerToken, queryObject, readPayload, type HttpRequest } from './request.js';
-import * as s from './schemas.js';
+import * as s from '../wire/schemas.js';
 
 const parse = schemas.parseInput;
 

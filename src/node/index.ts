@@ -74,3 +74,8 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
 
   return createPasswordHasher(params, kdf);
 }
+
+export { createHttpHandler } from './handler.js';
+export type { NodeHandler } from './handler.js';
+export { startServer } from './server.js';
+export type { RunningServer, ServerOptions } from './server.js';

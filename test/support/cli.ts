@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // Absolute, so the server can run in any working directory.
-export const CLI = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('../../src/http/cli.ts', import.meta.url))];
+export const CLI = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url))];
 
 export interface RunningCli {
   child: ChildProcess;

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bank } from 'bankcore';
-import { createFetchHandler, createHttpHandler, type HttpOptions } from 'bankcore/http';
+import { createFetchHandler, type HttpOptions } from 'bankcore/http';
+import { createHttpHandler } from 'bankcore/node';
 import { makeBank } from './bank.js';
 
 export interface Reply {

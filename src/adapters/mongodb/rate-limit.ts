@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { RateLimitStore } from 'bankcore/http';
+import type { RateLimitStore } from 'bankcore';
 import { guarded, isDuplicateKey, storageFailure } from './errors.js';
 
 interface WindowDocument {

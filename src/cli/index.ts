@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createBank, type StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
-import { createThreadedPasswordHasher } from 'bankcore/node';
-import type { RateLimitStore } from './rate-limit.js';
-import { startServer } from './server.js';
+import { createThreadedPasswordHasher, startServer } from 'bankcore/node';
+import type { RateLimitStore } from 'bankcore';
 
 interface Storage {
   adapter: StorageAdapter;

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BankError, type Bank } from 'bankcore';
-import { createHttpApp, type HttpOptions } from './app.js';
-import { problemResponse, type HttpResponse } from './problem.js';
-import type { HttpRequest } from './request.js';
+import { createHttpApp, problemResponse, type HttpOptions, type HttpRequest, type HttpResponse } from 'bankcore/http';
 
 /** A `node:http` request listener that is also Connect/Express middleware (it calls `next` outside its base path). */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;

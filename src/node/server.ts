@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bank } from 'bankcore';
-import type { HttpOptions } from './app.js';
-import { createHttpHandler } from './node.js';
+import type { HttpOptions } from 'bankcore/http';
+import { createHttpHandler } from './handler.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions extends HttpOptions {

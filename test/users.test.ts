@@ -71,6 +71,14 @@ describe('configuration', () => {
     expect(() => createBank({ storage: memoryAdapter(), tokens: { secret: SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING })).not.toThrow();
   });
 
+  it('refuses missing storage or tokens with CONFIGURATION_INVALID at createBank, not a TypeError later', () => {
+    const invalid = expect.objectContaining({ code: 'CONFIGURATION_INVALID' });
+    expect(() => createBank({ tokens: { secret: SECRET } } as never)).toThrow(invalid);
+    expect(() => createBank({ storage: memoryAdapter() } as never)).toThrow(invalid);
+    expect(() => createBank({ storage: {}, tokens: { secret: SECRET } } as never)).toThrow(expect.objectContaining({ message: expect.stringMatching(/lacks ping, createUser/) }));
+    expect(() => createBank(undefined as never)).toThrow(invalid);
+  });
+
   it('refuses a default currency that is not ISO-4217 and a maxAmount that is not a positive safe integer', () => {
     const base = { storage: memoryAdapter(), tokens: { secret: SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING };
     expect(() => createBank({ ...base, currency: 'XYZ' })).toThrow(expect.objectContaining({ code: 'CONFIGURATION_INVALID' }));

@@ -105,6 +105,19 @@ export interface Bank {
 // Login accepts any strings: a password rule added later must not lock out users who registered before it.
 const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
 
+const STORAGE_METHODS = ['ping', 'createUser', 'findUserById', 'findUserByUsernameKey', 'updatePassword', 'createAccount', 'findAccount', 'findAccountById', 'listAccounts', 'commit', 'findIdempotencyRecord', 'findTransaction', 'findHold', 'listHolds', 'listExpiredHolds', 'listLedgerEntries', 'findEntryAt', 'readLedger', 'readTransactions'] as const;
+
+/** Refuses options that would only fail later, deep inside a call, with a TypeError. */
+function checkOptions(options: BankOptions): void {
+  const invalid = (message: string) => new BankError('CONFIGURATION_INVALID', message);
+  if (typeof options !== 'object' || options === null) throw invalid('createBank needs an options object with storage and tokens');
+  const storage = options.storage as unknown as Record<string, unknown> | undefined;
+  if (typeof storage !== 'object' || storage === null) throw invalid('storage is required: a StorageAdapter such as memoryAdapter() from bankcore/memory');
+  const missing = STORAGE_METHODS.filter((m) => typeof storage[m] !== 'function');
+  if (missing.length) throw invalid(`storage is not a StorageAdapter of this version: it lacks ${missing.join(', ')}`);
+  if (typeof options.tokens !== 'object' || options.tokens === null) throw invalid('tokens is required: { secret } with at least 32 bytes');
+}
+
 /** The key under which a username is unique: NFKC, lower-cased. */
 export function usernameKey(username: string): string {
   return username.normalize('NFKC').toLowerCase();
@@ -131,6 +144,7 @@ function publicUser(user: StoredUser): User {
  * ```
  */
 export function createBank(options: BankOptions): Bank {
+  checkOptions(options);
   const storage = options.storage;
   const now = options.clock ?? (() => new Date());
   const newId = options.ids ?? defaultId;

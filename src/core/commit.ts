@@ -152,14 +152,15 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
     if (guard.requireEmpty && (account.balance !== 0 || account.pending !== 0)) return refuse('account_not_empty', account.id);
     const balance = account.balance + (balanceDelta.get(account.id) ?? 0);
     const pending = account.pending + (pendingDelta.get(account.id) ?? 0);
-    if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(pending)) return refuse('balance_overflow', account.id);
     const update = plan.accountUpdate?.accountId === account.id ? plan.accountUpdate : null;
     const overdraftLimit = update?.overdraftLimit ?? account.overdraftLimit;
     const availableBefore = account.balance - account.pending;
     const availableAfter = balance - pending;
+    // The floor first: a debit past it is short of funds, however far past (even beyond the safe range).
     if (guard.minAvailable !== null && availableAfter < guard.minAvailable && (availableAfter < availableBefore || update?.overdraftLimit !== undefined)) {
       return refuse('insufficient_funds', account.id);
     }
+    if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(pending)) return refuse('balance_overflow', account.id);
     after.set(account.id, { ...account, balance, pending, available: availableAfter, overdraftLimit, status: update?.status ?? account.status });
   }
 

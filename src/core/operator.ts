@@ -191,6 +191,7 @@ export function createOperator(ctx: OperatorContext) {
     if (earlier) return { ...result(earlier), hold: earlier.hold! };
     const committed = await ledger.commit(async () => {
       const held = await findHold(holdId);
+      if (held.status !== 'pending') throw new BankError('HOLD_NOT_PENDING', 'The hold was already captured, voided or expired');
       const captured = input.amount ?? held.amount;
       if (captured > held.amount) {
         throw new BankError('VALIDATION_FAILED', `Invalid captureHold input: amount must be at most the held ${held.amount}`, { details: { issues: [{ path: 'amount', message: `must be at most ${held.amount}` }] } });

@@ -66,7 +66,7 @@ export const accountResponse = z.object({
 });
 export const transactionResponse = z.object({
   id: z.string(),
-  type: z.enum(['deposit', 'withdrawal', 'transfer']),
+  type: z.enum(['deposit', 'withdrawal', 'transfer', 'fund', 'payout', 'post', 'capture', 'reversal']),
   amount: z.int(),
   currency: z.string(),
   legs: z.array(z.object({ bankCode: z.string(), accountNumber: z.string(), amount: z.int() })),
@@ -93,7 +93,7 @@ export const entryResponse = z.object({
   id: z.string(),
   transactionId: z.string(),
   sequence: z.int(),
-  type: z.enum(['deposit', 'withdrawal', 'transfer']),
+  type: z.enum(['deposit', 'withdrawal', 'transfer', 'fund', 'payout', 'post', 'capture', 'reversal']),
   amount: z.int().meta({ description: 'Signed: credits positive, debits negative' }),
   balanceAfter: z.int(),
   currency: z.string(),

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
 // at run time (the package resolves its own name through `exports`).
-const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'bankcore/client', 'mongodb', 'vitest'];
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'bankcore/client', 'bankcore/sqlite', 'mongodb', 'better-sqlite3', 'vitest'];
 
 export default defineConfig([
   {
@@ -13,6 +13,7 @@ export default defineConfig([
       testing: 'src/testing/index.ts',
       http: 'src/http/index.ts',
       mongodb: 'src/adapters/mongodb/index.ts',
+      sqlite: 'src/adapters/sqlite/index.ts',
       node: 'src/node/index.ts',
       client: 'src/client/index.ts',
     },

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^bankcore\/testing$/, replacement: src('testing/index.ts') },
       { find: /^bankcore\/http$/, replacement: src('http/index.ts') },
       { find: /^bankcore\/mongodb$/, replacement: src('adapters/mongodb/index.ts') },
+      { find: /^bankcore\/sqlite$/, replacement: src('adapters/sqlite/index.ts') },
       { find: /^bankcore\/node$/, replacement: src('node/index.ts') },
       { find: /^bankcore\/client$/, replacement: src('client/index.ts') },
     ],

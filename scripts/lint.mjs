@@ -24,7 +24,7 @@ const problems = [];
 // The direction of dependencies, one rule per layer: what each folder of src may import.
 const LAYERS = [
   { dir: join('src', 'core'), allowed: /^(\.\/|zod$|jose$|@noble\/hashes\/)/, says: 'only its own modules, zod, jose and @noble/hashes' },
-  { dir: join('src', 'adapters'), allowed: /^(\.\/|bankcore$|mongodb$|node:)/, says: "only 'bankcore' (the core), its own folder, its driver and node:*" },
+  { dir: join('src', 'adapters'), allowed: /^(\.\/|bankcore$|mongodb$|better-sqlite3$|node:)/, says: "only 'bankcore' (the core), its own folder, its driver and node:*" },
   { dir: join('src', 'wire'), allowed: /^(\.\/|bankcore$|zod$)/, says: "only 'bankcore' and zod" },
   { dir: join('src', 'http'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod (no node:* module: it runs on Workers, Deno and Bun)" },
   { dir: join('src', 'client'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod" },

@@ -1,0 +1,137 @@
+import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type StoredAccount, type StoredUser } from 'bankcore';
+import type { SqlDatabase } from './driver.js';
+import { createReads } from './reads.js';
+import { accountParams } from './rows.js';
+
+/** The writes one change may make, all inside the current batch's transaction. */
+function createWriter(db: SqlDatabase) {
+  const reads = createReads(db);
+  const insertUser = db.prepare('INSERT INTO users (id, username, username_key, password_hash, credential_version, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const setPassword = db.prepare('UPDATE users SET password_hash = ?, credential_version = ? WHERE id = ?');
+  const insertAccount = db.prepare(
+    'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ? WHERE id = ? AND entry_count = ?');
+  const insertEntry = db.prepare('INSERT INTO entries (account_id, sequence, transaction_id, leg, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertTransaction = db.prepare('INSERT INTO transactions (id, body, reversed_by, created_at) VALUES (?, ?, NULL, ?)');
+  const markReversed = db.prepare("UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE id = ? AND reversed_by IS NULL");
+  const upsertHold = db.prepare(
+    'INSERT INTO holds (id, from_account_id, status, expires_at, created_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body',
+  );
+  const insertRecord = db.prepare('INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?, ?, ?, ?)');
+
+  function commit(plan: CommitPlan): CommitResult {
+    const claim = plan.idempotency;
+    if (claim) {
+      const earlier = reads.record(claim.scope, claim.key);
+      if (earlier) return { status: earlier.fingerprint === claim.fingerprint ? 'replayed' : 'idempotency_key_reused', record: earlier };
+    }
+    const accounts = new Map<string, StoredAccount>();
+    for (const g of plan.guards) {
+      const a = reads.accountById(g.accountId);
+      if (a) accounts.set(a.id, a);
+    }
+    const hold = plan.holdResolve ? reads.hold(plan.holdResolve.holdId) : null;
+    const reversed = plan.reverses === null ? null : reads.transaction(plan.reverses);
+    // One writer at a time: a settlement account is an ordinary row here, with no contention to avoid.
+    const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
+    if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
+    for (const a of outcome.accounts) {
+      const p = accountParams(a);
+      const changed = updateAccount.run(a.balance, a.pending, a.status, a.overdraftLimit, a.entryCount, p[10], a.id, accounts.get(a.id)!.entryCount);
+      if (Number(changed.changes) !== 1) throw new Error(`account ${a.id} changed under its own commit`);
+    }
+    const t = outcome.transaction;
+    if (t) insertTransaction.run(t.id, JSON.stringify(t), t.createdAt.getTime());
+    for (const e of outcome.entries) {
+      insertEntry.run(e.accountId, e.sequence, e.transactionId, Number(e.id.slice(e.id.lastIndexOf(':') + 1)), e.amount, e.balanceAfter, e.createdAt.getTime());
+    }
+    if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
+    const h = outcome.hold;
+    if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), JSON.stringify(h));
+    const r = outcome.record;
+    if (r) insertRecord.run(r.scope, r.key, r.fingerprint, JSON.stringify({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }));
+    return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
+  }
+
+  return {
+    commit,
+    createUser: (u: StoredUser) => Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1,
+    updatePassword: (id: string, hash: string, version: number) => Number(setPassword.run(hash, version, id).changes) === 1,
+    createAccount: (a: StoredAccount) => Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1,
+  };
+}
+
+type Writer = ReturnType<typeof createWriter>;
+interface Queued {
+  run: (w: Writer) => unknown;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+  outcome?: { value: unknown } | { error: unknown };
+}
+
+/**
+ * Group commit: the writes that arrive in one event-loop turn run at the end of it in one SQLite transaction,
+ * each inside its own savepoint (so a refusal or failure rolls back only itself), and are acknowledged together
+ * once the COMMIT, and with it the fsync, has returned. If the COMMIT fails (a full disk), the whole batch is
+ * rolled back and every write in it fails: nothing unwritten is ever acknowledged.
+ */
+export function createCommitter(db: SqlDatabase, toError: (error: unknown) => BankError) {
+  const writer = createWriter(db);
+  let queue: Queued[] = [];
+  let scheduled: Promise<void> | null = null;
+
+  function flush(): void {
+    const batch = queue;
+    queue = [];
+    scheduled = null;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      for (const item of batch) {
+        db.exec('SAVEPOINT change');
+        try {
+          item.outcome = { value: item.run(writer) };
+          db.exec('RELEASE change');
+        } catch (error) {
+          // A refusal is a value and wrote nothing; an error undoes this change only (unless SQLite already
+          // rolled the whole transaction back, as it does for a full disk: then the ROLLBACK TO throws too).
+          db.exec('ROLLBACK TO change; RELEASE change');
+          item.outcome = { error };
+        }
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // Already rolled back by SQLite.
+      }
+      for (const item of batch) item.reject(toError(error));
+      return;
+    }
+    for (const item of batch) {
+      const o = item.outcome!;
+      if ('error' in o) item.reject(toError(o.error));
+      else item.resolve(o.value as never);
+    }
+  }
+
+  return {
+    /** Queues a write for this turn's batch; resolves once it is durable. */
+    write<T>(run: (w: Writer) => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ run, resolve: resolve as (value: never) => void, reject });
+        scheduled ??= new Promise<void>((done) =>
+          setImmediate(() => {
+            flush();
+            done();
+          }),
+        );
+      });
+    },
+    /** Resolves once every queued write has been committed or refused. */
+    async drain(): Promise<void> {
+      while (scheduled) await scheduled;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { BankError } from 'bankcore';
+
+/** A prepared statement, as both `better-sqlite3` and `node:sqlite` shape it (positional `?` parameters only). */
+export interface SqlStatement {
+  run(...params: unknown[]): { changes: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+/** An open, synchronous SQLite database: a `better-sqlite3` `Database` or a `node:sqlite` `DatabaseSync`. */
+export interface SqlDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): SqlStatement;
+  close(): unknown;
+}
+
+/** Which driver opens a file: `auto` prefers better-sqlite3 when installed, else Node's built-in `node:sqlite`. */
+export type SqliteDriver = 'auto' | 'better-sqlite3' | 'node:sqlite';
+
+type Opener = (filename: string, options: { timeoutMs: number; readOnly: boolean }) => SqlDatabase;
+
+async function betterSqlite3(): Promise<Opener | null> {
+  try {
+    const mod = (await import('better-sqlite3')) as unknown as { default: new (file: string, options: object) => SqlDatabase };
+    return (file, { timeoutMs, readOnly }) => new mod.default(file, { timeout: timeoutMs, readonly: readOnly, fileMustExist: readOnly });
+  } catch {
+    return null;
+  }
+}
+
+async function nodeSqlite(): Promise<Opener | null> {
+  try {
+    const specifier = 'node:sqlite';
+    // A variable specifier, so bundlers and Node 20 (which has no node:sqlite) never resolve it ahead of time.
+    const mod = (await import(specifier)) as { DatabaseSync: new (file: string, options: object) => SqlDatabase };
+    return (file, { timeoutMs, readOnly }) => new mod.DatabaseSync(file, { timeout: timeoutMs, readOnly });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens `filename` with the chosen driver.
+ *
+ * @throws BankError CONFIGURATION_INVALID when no driver is available, naming how to get one.
+ */
+export async function openDatabase(filename: string, driver: SqliteDriver, options: { timeoutMs?: number; readOnly?: boolean } = {}): Promise<{ db: SqlDatabase; driver: Exclude<SqliteDriver, 'auto'> }> {
+  const settings = { timeoutMs: options.timeoutMs ?? 5_000, readOnly: options.readOnly ?? false };
+  const candidates: Array<Exclude<SqliteDriver, 'auto'>> = driver === 'auto' ? ['better-sqlite3', 'node:sqlite'] : [driver];
+  for (const name of candidates) {
+    const open = name === 'better-sqlite3' ? await betterSqlite3() : await nodeSqlite();
+    if (open) {
+      try {
+        return { db: open(filename, settings), driver: name };
+      } catch (error) {
+        throw new BankError('STORAGE_UNAVAILABLE', `Cannot open the SQLite database ${filename}`, { cause: error });
+      }
+    }
+  }
+  throw new BankError(
+    'CONFIGURATION_INVALID',
+    driver === 'auto'
+      ? 'No SQLite driver: install better-sqlite3 (npm install better-sqlite3) or run Node.js 22.13 or later, which has node:sqlite'
+      : `The SQLite driver ${driver} is not available in this runtime`,
+  );
+}
+
+/** SQLite's error code (`SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_CORRUPT`…), as either driver reports it. */
+export function sqliteCode(error: unknown): string {
+  const e = error as { code?: unknown; errcode?: unknown; errstr?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_')) return e.code;
+  // node:sqlite reports the extended result code as a number; its low byte is the primary code.
+  const primary: Record<number, string> = { 5: 'SQLITE_BUSY', 10: 'SQLITE_IOERR', 11: 'SQLITE_CORRUPT', 13: 'SQLITE_FULL', 26: 'SQLITE_NOTADB' };
+  if (typeof e?.errcode === 'number' && primary[e.errcode & 0xff]) return primary[e.errcode & 0xff]!;
+  const text = `${String(e?.errstr ?? '')} ${String(e?.message ?? '')}`.toLowerCase();
+  if (text.includes('database or disk is full')) return 'SQLITE_FULL';
+  if (text.includes('database is locked') || text.includes('database is busy')) return 'SQLITE_BUSY';
+  if (text.includes('malformed') || text.includes('not a database') || text.includes('corrupt')) return 'SQLITE_CORRUPT';
+  return 'SQLITE_ERROR';
+}

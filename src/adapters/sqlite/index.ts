@@ -1,0 +1,136 @@
+import { BankError, type StorageAdapter } from 'bankcore';
+import { createCommitter } from './commit.js';
+import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
+import { acquireOwnerLock, checkIntegrity, configure, type OwnerLock } from './open.js';
+import { createReads } from './reads.js';
+import { migrate } from './schema.js';
+
+export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
+
+/** Options of {@link sqliteAdapter}: a file to open, or a database you opened (and close). */
+export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } | { database: SqlDatabase }) & {
+  /** Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`. */
+  integrityCheck?: 'quick' | 'full' | 'none';
+};
+
+/**
+ * Creates the durable embedded {@link StorageAdapter} on SQLite: on better-sqlite3 (Node 20+) or Node's built-in
+ * `node:sqlite` (Node 22.13+). Every change is acknowledged only after its commit reached the disk (WAL with
+ * `synchronous=FULL`); the changes that arrive in one event-loop turn share one SQLite transaction and one fsync
+ * (group commit), each in its own savepoint, so one refusal never rolls back its neighbours. History pages and
+ * point-in-time balances are index lookups. One store per database file: a second one, in this process or another,
+ * is refused at `init()` (an OS lock, held through SQLite, on `<file>-lock`), and released by the OS if the process
+ * dies.
+ *
+ * @throws BankError CONFIGURATION_INVALID from `init()` when the file is in use by another store, or no driver is
+ *   available; STORAGE_UNAVAILABLE when the file is damaged (naming it), cannot be opened, or the disk is full.
+ * @example
+ * ```ts
+ * import { sqliteAdapter } from 'bankcore/sqlite';
+ * const bank = createBank({ storage: sqliteAdapter({ filename: './data/bankcore.db' }), tokens: { secret } });
+ * await bank.init();
+ * ```
+ */
+export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & { readonly filename: string | null; readonly driver: string | null } {
+  let db: SqlDatabase | null = null;
+  let lock: OwnerLock | null = null;
+  let filename: string | null = null;
+  let driver: string | null = null;
+  let committer: ReturnType<typeof createCommitter> | null = null;
+  let reads: ReturnType<typeof createReads> | null = null;
+
+  const open = () => {
+    if (!reads || !committer) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
+    return { reads, committer };
+  };
+  const read = <T>(run: (r: ReturnType<typeof createReads>) => T): Promise<T> => {
+    try {
+      return Promise.resolve(run(open().reads));
+    } catch (error) {
+      return Promise.reject(failure(error, filename));
+    }
+  };
+
+  return {
+    get filename() {
+      return filename;
+    },
+    get driver() {
+      return driver;
+    },
+    async init() {
+      if (db) return;
+      if ('database' in options) {
+        db = options.database;
+        driver = 'given';
+      } else {
+        const opened = await openDatabase(options.filename, options.driver ?? 'auto');
+        db = opened.db;
+        driver = opened.driver;
+      }
+      try {
+        filename = configure(db);
+        lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
+        checkIntegrity(db, filename, options.integrityCheck ?? 'quick');
+        migrate(db, filename);
+      } catch (error) {
+        lock?.release();
+        if (!('database' in options)) db.close();
+        db = null;
+        throw failure(error, filename);
+      }
+      reads = createReads(db);
+      committer = createCommitter(db, (error) => failure(error, filename));
+    },
+    async close() {
+      if (!db) return;
+      await committer?.drain();
+      if (!('database' in options)) db.close();
+      lock?.release();
+      db = null;
+      reads = null;
+      committer = null;
+    },
+    ping: () => read((r) => r.ping()),
+
+    createUser: (user) => open().committer.write((w) => w.createUser(user)),
+    findUserById: (id) => read((r) => r.userById(id)),
+    findUserByUsernameKey: (key) => read((r) => r.userByKey(key)),
+    updatePassword: (userId, hash, version) => open().committer.write((w) => w.updatePassword(userId, hash, version)),
+
+    createAccount: (account) => open().committer.write((w) => w.createAccount(account)),
+    findAccount: (bankCode, accountNumber) => read((r) => r.accountByRef(bankCode, accountNumber)),
+    findAccountById: (id) => read((r) => r.accountById(id)),
+    listAccounts: (ownerId) => read((r) => r.accountsOf(ownerId)),
+
+    commit: (plan) => open().committer.write((w) => w.commit(plan)),
+    findIdempotencyRecord: (scope, key) => read((r) => r.record(scope, key)),
+    findTransaction: (id) => read((r) => r.transaction(id)),
+    findHold: (id) => read((r) => r.hold(id)),
+    listHolds: (accountId, status) => read((r) => r.holdsOf(accountId, status)),
+    listExpiredHolds: (at, limit) => read((r) => r.expiredHolds(at, limit)),
+    listLedgerEntries: (accountId, query) => read((r) => r.entries(accountId, query)),
+    findEntryAt: (accountId, at) => read((r) => r.entryAt(accountId, at)),
+
+    readLedger() {
+      return (async function* () {
+        yield* open().reads.ledger();
+      })();
+    },
+    readTransactions() {
+      return (async function* () {
+        yield* open().reads.transactions();
+      })();
+    },
+  };
+}
+
+/** A driver failure as a BankError: a full disk, a lock or damage says so and names the file. */
+export function failure(error: unknown, filename: string | null): BankError {
+  if (error instanceof BankError) return error;
+  const code = sqliteCode(error);
+  const file = filename ?? 'the SQLite database';
+  if (code === 'SQLITE_FULL') return new BankError('STORAGE_UNAVAILABLE', 'The disk is full; nothing was written', { cause: error });
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new BankError('STORAGE_UNAVAILABLE', `${file} is damaged; restore it from a backup`, { cause: error });
+  return new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again later', { cause: error });
+}

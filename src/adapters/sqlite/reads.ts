@@ -1,0 +1,63 @@
+import type { EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
+import type { SqlDatabase } from './driver.js';
+import { accountFromRow, entryFromRow, holdFromBody, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type UserRow } from './rows.js';
+
+const ENTRY = 'SELECT e.account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id';
+
+/** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
+export function createReads(db: SqlDatabase) {
+  const q = (sql: string) => db.prepare(sql);
+  const userById = q('SELECT * FROM users WHERE id = ?');
+  const userByKey = q('SELECT * FROM users WHERE username_key = ?');
+  const accountById = q('SELECT * FROM accounts WHERE id = ?');
+  const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
+  const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
+  const record = q('SELECT scope, key, fingerprint, body FROM idempotency WHERE scope = ? AND key = ?');
+  const transaction = q('SELECT body FROM transactions WHERE id = ?');
+  const hold = q('SELECT body FROM holds WHERE id = ?');
+  const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
+  const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
+  const expired = q("SELECT body FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?");
+  const page = q(`${ENTRY} WHERE e.account_id = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
+  const lastAtOrBefore = q('SELECT sequence FROM entries WHERE account_id = ? AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1');
+  const firstAtOrAfter = q('SELECT sequence FROM entries WHERE account_id = ? AND created_at >= ? ORDER BY created_at, sequence LIMIT 1');
+  const at = q(`${ENTRY} WHERE e.account_id = ? AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
+  const all = q(`${ENTRY} WHERE e.account_id = ? ORDER BY e.sequence`);
+  const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
+  const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
+
+  const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
+  const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
+
+  return {
+    ping: () => void q('SELECT 1').get(),
+    userById: (id: string): StoredUser | null => one(userById.get(id), userFromRow),
+    userByKey: (key: string): StoredUser | null => one(userByKey.get(key), userFromRow),
+    accountById: (id: string): StoredAccount | null => one(accountById.get(id), accountFromRow),
+    accountByRef: (bankCode: string, accountNumber: string): StoredAccount | null => one(accountByRef.get(bankCode, accountNumber), accountFromRow),
+    accountsOf: (ownerId: string): StoredAccount[] => (accountsOf.all(ownerId) as AccountRow[]).map(accountFromRow),
+    record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
+    transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => parseBody<Transaction>(r.body)),
+    hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
+    holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),
+    expiredHolds: (when: Date, limit: number): Hold[] => bodies(expired.all(when.getTime(), limit), holdFromBody),
+    entries(accountId: string, query: EntryQuery): LedgerEntry[] {
+      // Times never go backwards as sequence rises, so a time range is a sequence range: two index lookups, then
+      // one primary-key range, whatever the history's length.
+      let hi = query.beforeSequence === null ? Number.MAX_SAFE_INTEGER : query.beforeSequence - 1;
+      let lo = 1;
+      if (query.to) hi = Math.min(hi, (lastAtOrBefore.get(accountId, query.to.getTime()) as { sequence: number } | undefined)?.sequence ?? 0);
+      if (query.from) lo = (firstAtOrAfter.get(accountId, query.from.getTime()) as { sequence: number } | undefined)?.sequence ?? Number.MAX_SAFE_INTEGER;
+      return lo > hi ? [] : (page.all(accountId, lo, hi, query.limit) as EntryRow[]).map(entryFromRow);
+    },
+    entryAt: (accountId: string, when: Date): LedgerEntry | null => one(at.get(accountId, when.getTime()), entryFromRow),
+    *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
+      for (const row of allAccounts.all() as AccountRow[]) {
+        yield { account: accountFromRow(row), entries: (all.all(row.id) as EntryRow[]).map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
+      }
+    },
+    *transactions(): Generator<Transaction> {
+      for (const row of allTransactions.all() as Array<{ body: string }>) yield parseBody<Transaction>(row.body);
+    },
+  };
+}

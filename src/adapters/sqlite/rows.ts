@@ -1,0 +1,93 @@
+import { entryOf, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
+
+// How domain objects are stored. Columns hold what is queried or guarded; the rest of a transaction, hold or
+// idempotency record is a JSON body. Times are epoch milliseconds; money is INTEGER minor units.
+
+export interface UserRow {
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string;
+  credential_version: number;
+  created_at: number;
+}
+
+export interface AccountRow {
+  id: string;
+  owner_id: string | null;
+  bank_code: string;
+  account_number: string;
+  currency: string;
+  balance: number;
+  pending: number;
+  status: StoredAccount['status'];
+  overdraft_limit: number;
+  entry_count: number;
+  created_at: number;
+  last_entry_at: number | null;
+}
+
+/** An entry row joined with its transaction's body. */
+export interface EntryRow {
+  account_id: string;
+  sequence: number;
+  leg: number;
+  balance_after: number;
+  body: string;
+  currency: string;
+}
+
+const DATE_KEYS = new Set(['createdAt', 'expiresAt', 'resolvedAt']);
+const revive = (key: string, value: unknown) => (DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value);
+/** Parses a JSON body written by this adapter, turning its times back into Dates. */
+export const parseBody = <T>(body: string): T => JSON.parse(body, revive) as T;
+
+export const userFromRow = (r: UserRow): StoredUser => ({
+  id: r.id,
+  username: r.username,
+  usernameKey: r.username_key,
+  passwordHash: r.password_hash,
+  credentialVersion: r.credential_version,
+  createdAt: new Date(r.created_at),
+});
+
+export const accountFromRow = (r: AccountRow): StoredAccount => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  bankCode: r.bank_code,
+  accountNumber: r.account_number,
+  currency: r.currency,
+  balance: r.balance,
+  pending: r.pending,
+  available: r.balance - r.pending,
+  status: r.status,
+  overdraftLimit: r.overdraft_limit,
+  entryCount: r.entry_count,
+  createdAt: new Date(r.created_at),
+  lastEntryAt: r.last_entry_at === null ? null : new Date(r.last_entry_at),
+});
+
+/** The parameters of an account row, in column order (for INSERT and full UPDATE). */
+export const accountParams = (a: StoredAccount) => [
+  a.ownerId,
+  a.bankCode,
+  a.accountNumber,
+  a.currency,
+  a.balance,
+  a.pending,
+  a.status,
+  a.overdraftLimit,
+  a.entryCount,
+  a.createdAt.getTime(),
+  a.lastEntryAt?.getTime() ?? null,
+];
+
+/** An entry rebuilt from its row and its transaction: the core's `entryOf`, as a commit wrote it. */
+export const entryFromRow = (r: EntryRow): LedgerEntry => entryOf(parseBody<Transaction>(r.body), r.leg, r.sequence, r.balance_after, r.currency);
+
+export const holdFromBody = (body: string): Hold => parseBody<Hold>(body);
+
+export const recordFromRow = (r: { scope: string; key: string; fingerprint: string; body: string }): IdempotencyRecord => {
+  const body = parseBody<Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>>(r.body);
+  return { scope: r.scope, key: r.key, fingerprint: r.fingerprint, ...body };
+};

@@ -1,0 +1,96 @@
+import { BankError } from 'bankcore';
+import type { SqlDatabase } from './driver.js';
+
+/**
+ * Forward migrations, in order: migration N brings the database to `schema_version` N. A released migration is
+ * never edited; a change is a new one. Amounts and times are INTEGERs (minor units, epoch milliseconds).
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     username TEXT NOT NULL,
+     username_key TEXT NOT NULL UNIQUE,
+     password_hash TEXT NOT NULL,
+     credential_version INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     owner_id TEXT,
+     bank_code TEXT NOT NULL,
+     account_number TEXT NOT NULL,
+     currency TEXT NOT NULL,
+     balance INTEGER NOT NULL,
+     pending INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     overdraft_limit INTEGER NOT NULL,
+     entry_count INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_entry_at INTEGER,
+     UNIQUE (bank_code, account_number)
+   ) STRICT;
+   CREATE INDEX accounts_by_owner ON accounts (owner_id, created_at, id);
+   CREATE TABLE transactions (
+     id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     reversed_by TEXT,
+     created_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE entries (
+     account_id TEXT NOT NULL,
+     sequence INTEGER NOT NULL,
+     transaction_id TEXT NOT NULL,
+     leg INTEGER NOT NULL,
+     amount INTEGER NOT NULL,
+     balance_after INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, sequence)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX entries_by_time ON entries (account_id, created_at, sequence);
+   CREATE TABLE holds (
+     id TEXT PRIMARY KEY,
+     from_account_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     expires_at INTEGER,
+     created_at INTEGER NOT NULL,
+     body TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX holds_by_account ON holds (from_account_id, created_at, id);
+   CREATE INDEX holds_pending_by_expiry ON holds (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
+   CREATE TABLE idempotency (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     body TEXT NOT NULL,
+     PRIMARY KEY (scope, key)
+   ) STRICT, WITHOUT ROWID;`,
+];
+
+/** The schema version this release writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION}, each migration in its own transaction.
+ *
+ * @throws BankError CONFIGURATION_INVALID when the database was written by a newer release.
+ */
+export function migrate(db: SqlDatabase, filename: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new BankError('CONFIGURATION_INVALID', `${filename} has schema version ${current}, newer than this release of bankcore understands (${SCHEMA_VERSION}); upgrade bankcore`);
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version - 1]!);
+      if (version === 1) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+      else db.prepare('UPDATE schema_version SET version = ?').run(version);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

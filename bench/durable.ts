@@ -1,10 +1,10 @@
-// Durable deposits per second (journal + fsync before acknowledging) against a plain loop that appends one
+// Durable deposits per second (SQLite, WAL with synchronous=FULL: fsync before acknowledging) against a plain loop that appends one
 // record and fsyncs it per operation, on the same disk, in the same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
-import { memoryAdapter } from 'bankcore/memory';
+import { sqliteAdapter } from 'bankcore/sqlite';
 import { fmt, opsPerSecond, type Row } from './lib.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
@@ -26,7 +26,7 @@ async function fsyncLoop(): Promise<number> {
 async function durableDeposits(concurrency: number): Promise<number> {
   const dir = scratch();
   const bank = createBank({
-    storage: memoryAdapter({ dataDir: dir }),
+    storage: sqliteAdapter({ filename: join(dir, 'bankcore.db') }),
     tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' },
     passwordHashing: INSECURE_TEST_PASSWORD_HASHING,
   });

@@ -26,7 +26,7 @@ try {
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
   step('installed the tarball into an empty project (mongodb not installed)');
 
-  const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node'];
+  const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node', 'bankcore/sqlite'];
   const node = (args) => run(process.execPath, args, app);
   node(['--input-type=module', '-e', `for (const p of ${JSON.stringify(lean)}) { const m = await import(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }`]);
   node(['-e', `for (const p of ${JSON.stringify(lean)}) { const m = require(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }
@@ -49,8 +49,8 @@ try {
   node(['-e', graph]);
   step('bankcore/http imports no node:* module (static module graph of the ESM build)');
 
-  const bankError = `import { BankError } from 'bankcore'; import { memoryAdapter } from 'bankcore/memory';
-    const e = await memoryAdapter({ dataDir: '' + process.cwd() + '/d' }).ping().catch((x) => x);
+  const bankError = `import { BankError } from 'bankcore'; import { sqliteAdapter } from 'bankcore/sqlite';
+    const e = await sqliteAdapter({ filename: process.cwd() + '/d.db' }).ping().catch((x) => x);
     if (!(e instanceof BankError)) throw new Error('sub-paths do not share one BankError class');`;
   node(['--input-type=module', '-e', bankError]);
   step('sub-paths share one BankError class');

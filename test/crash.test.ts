@@ -1,5 +1,6 @@
 // Kills a durable server with SIGKILL at random moments under concurrent money movements, 24 times, and checks
 // after every restart that nothing acknowledged was lost and nothing refused was applied.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from 'bankcore/testing';
 import { startCli, exited, type RunningCli } from './support/cli.js';
@@ -47,7 +48,7 @@ function effect(op: Op, balances: number[]): void {
   }
 }
 
-describe('crash safety of the durable embedded store', () => {
+describe('crash safety of the durable default store (SQLite)', () => {
   it(`loses no acknowledged operation and applies no refused one over ${ROUNDS} SIGKILLs under load`, async () => {
     const dataDir = freshDataDir('crash');
     const env = { BANK_DATA_DIR: dataDir, BANK_JWT_SECRET: SECRET };
@@ -131,8 +132,8 @@ describe('crash safety of the durable embedded store', () => {
 
     // verify(), in process, on the directory the server left.
     const { createBank, INSECURE_TEST_PASSWORD_HASHING } = await import('bankcore');
-    const { memoryAdapter } = await import('bankcore/memory');
-    const bank = createBank({ storage: memoryAdapter({ dataDir }), tokens: { secret: SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    const { sqliteAdapter } = await import('bankcore/sqlite');
+    const bank = createBank({ storage: sqliteAdapter({ filename: join(dataDir, 'bankcore.db') }), tokens: { secret: SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
     await bank.init();
     const report = await bank.verify();
     expect(report.problems).toEqual([]);

@@ -41,7 +41,7 @@ describe('standalone server (npm start)', () => {
   it('answers, logs one line per request without bodies, and on SIGTERM finishes the request in flight and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bankcore-cli-'));
     const server = await startCli({ BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more', BANK_DATA_DIR: dataDir });
-    expect(server.output()).toContain(`storage memory, durable in ${dataDir}`);
+    expect(server.output()).toContain(`storage sqlite, durable in ${join(dataDir, 'bankcore.db')}`);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
 
     const body = JSON.stringify({ username: 'inflight', password: 'in-flight-password' });

@@ -2,58 +2,25 @@
 // The standalone server: `npm start`, `npx bankcore`. Configuration comes from the environment (and ./.env).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createBank, type StorageAdapter } from 'bankcore';
-import { memoryAdapter } from 'bankcore/memory';
+import { createBank } from 'bankcore';
 import { createThreadedPasswordHasher, startServer } from 'bankcore/node';
-import type { RateLimitStore } from 'bankcore';
-
-interface Storage {
-  adapter: StorageAdapter;
-  rateLimitStore?: RateLimitStore;
-  description: string;
-  close(): Promise<void>;
-}
-
-async function openStorage(kind: string, env: NodeJS.ProcessEnv): Promise<Storage> {
-  if (kind === 'memory') {
-    const dataDir = env['BANK_DATA_DIR'] ?? './data';
-    if (dataDir === '') {
-      return { adapter: memoryAdapter(), description: 'memory only (BANK_DATA_DIR is empty: state is lost when the process stops)', close: async () => {} };
-    }
-    return { adapter: memoryAdapter({ dataDir }), description: `memory, durable in ${dataDir} (journal + snapshots)`, close: async () => {} };
-  }
-  if (kind !== 'mongodb') throw new Error(`BANK_STORAGE must be "memory" or "mongodb" (got "${kind}")`);
-  const uri = env['MONGODB_URI'];
-  if (!uri) throw new Error('BANK_STORAGE=mongodb needs MONGODB_URI');
-  // Loaded only here, so the memory server never loads the driver.
-  const [{ MongoClient }, { mongodbAdapter, mongodbRateLimitStore, databaseNameOf }] = await Promise.all([
-    import('mongodb'),
-    import('bankcore/mongodb'),
-  ]);
-  const client = new MongoClient(uri, { writeConcern: { w: 'majority' } });
-  const dbName = databaseNameOf(uri);
-  const rateLimitStore = mongodbRateLimitStore(client.db(dbName));
-  await rateLimitStore.init();
-  return {
-    adapter: mongodbAdapter({ client, dbName }),
-    rateLimitStore,
-    description: `mongodb (database ${dbName})`,
-    close: () => client.close(),
-  };
-}
+import { backup, importJournalCommand } from './maintenance.js';
+import { openStorage } from './storage.js';
 
 const HELP = `bankcore: a banking API server (users, accounts, deposits, transfers, history)
 
-Usage: bankcore [--help]
+Usage: bankcore [--help]             serve the HTTP API
+       bankcore backup <file>        copy the live database (BANK_DATA_DIR/bankcore.db) while it serves
+       bankcore import-journal [dir] import a 0.1.0 journal directory (default BANK_DATA_DIR) into dir/bankcore.db
 
 Environment:
   PORT             port to listen on (default 8000)
   HOST             address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)
   BANK_JWT_SECRET  HMAC secret for access tokens, at least 32 bytes (unset: a random
                    per-process secret, so tokens do not survive a restart)
-  BANK_STORAGE     storage backend: memory (default) or mongodb
-  BANK_DATA_DIR    with memory storage: directory of the journal and snapshots (default ./data);
-                   empty for in-memory only
+  BANK_STORAGE     storage backend: sqlite (default, durable), memory (volatile) or mongodb
+  BANK_DATA_DIR    with sqlite: directory of bankcore.db (default ./data); empty for in-memory only.
+                   A 0.1.0 journal found there is imported once, at start
   MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
                    names the database (default bankcore)
   BANK_TRUST_PROXY 1 to take client addresses from X-Forwarded-For (behind your own proxy only)
@@ -73,9 +40,13 @@ async function main(): Promise<void> {
     console.log('bankcore: read settings from ./.env (the environment wins over it)');
   }
   const env = process.env;
+  const [command, argument] = process.argv.slice(2);
+  if (command === 'backup') return void console.log(`bankcore: ${await backup(argument, env)}`);
+  if (command === 'import-journal') return void console.log(`bankcore: ${await importJournalCommand(argument, env)}`);
+  if (command !== undefined) throw new Error(`unknown command "${command}"; see bankcore --help`);
   const port = Number(env['PORT'] ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
-  const storage = await openStorage(env['BANK_STORAGE'] ?? 'memory', env);
+  const storage = await openStorage(env);
   let secret = env['BANK_JWT_SECRET'];
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
@@ -84,6 +55,8 @@ async function main(): Promise<void> {
   // Password hashing in worker threads: logins use every core and never stall other requests.
   const bank = createBank({ storage: storage.adapter, tokens: { secret }, passwordHasher: createThreadedPasswordHasher() });
   await bank.init();
+  const imported = await storage.afterInit();
+  if (imported) console.log(`bankcore: ${imported}`);
   const running = await startServer({
     bank,
     port,

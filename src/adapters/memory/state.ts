@@ -15,7 +15,7 @@ import {
   type Transaction,
 } from 'bankcore';
 
-/** Everything the memory adapter knows. Replaced wholesale when state is reloaded from disk. */
+/** Everything the memory adapter knows. */
 export interface MemoryState {
   users: Map<string, StoredUser>;
   userIdByKey: Map<string, string>;
@@ -37,12 +37,11 @@ export interface MemoryState {
   idempotency: Map<string, IdempotencyRecord>;
 }
 
-/** A state change, as applied in memory and as written to the journal. Refusals are never events. */
+/** A change other than a commit. Refusals are never events. */
 export type MemoryEvent =
   | { t: 'user'; user: StoredUser }
   | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number }
-  | { t: 'account'; account: StoredAccount }
-  | { t: 'commit'; plan: CommitPlan };
+  | { t: 'account'; account: StoredAccount };
 
 /** See {@link MemoryState.settlementLegs}. */
 export interface SettlementLegs {
@@ -78,7 +77,7 @@ export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
 export { copyEntry, copyHold, copyTransaction };
 
 /** Whether `event` would change state; a `false` is an expected refusal (duplicate user, account, unknown user). */
-export function accepts(state: MemoryState, event: Exclude<MemoryEvent, { t: 'commit' }>): boolean {
+export function accepts(state: MemoryState, event: MemoryEvent): boolean {
   switch (event.t) {
     case 'user':
       return !state.userIdByKey.has(event.user.usernameKey);
@@ -115,7 +114,7 @@ export function indexAccount(state: MemoryState, account: StoredAccount, entries
 }
 
 /** Applies a non-commit event that {@link accepts} allowed. */
-export function applyChange(state: MemoryState, event: Exclude<MemoryEvent, { t: 'commit' }>): void {
+export function applyChange(state: MemoryState, event: MemoryEvent): void {
   switch (event.t) {
     case 'user':
       state.users.set(event.user.id, copyUser(event.user));
@@ -135,8 +134,7 @@ export function applyChange(state: MemoryState, event: Exclude<MemoryEvent, { t:
 
 /**
  * Checks and applies one commit plan without yielding: the whole of `StorageAdapter.commit`'s contract, with the
- * rules themselves in the core's `applyCommitPlan`. Deterministic, so replaying a journalled plan rebuilds
- * exactly the same state.
+ * rules themselves in the core's `applyCommitPlan`.
  */
 export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult {
   const claim = plan.idempotency;
@@ -181,17 +179,6 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
     hold: outcome.hold && copyHold(outcome.hold),
     accounts: outcome.touched,
   };
-}
-
-/** Applies any event during replay; a commit that does not commit here means the journal is not this state's. */
-export function replayEvent(state: MemoryState, event: MemoryEvent): void {
-  if (event.t === 'commit') {
-    const result = applyCommit(state, event.plan);
-    if (result.status !== 'committed') throw new Error(`journalled commit did not apply (${result.status})`);
-    return;
-  }
-  if (!accepts(state, event)) throw new Error(`journalled ${event.t} event does not apply to the state`);
-  applyChange(state, event);
 }
 
 /** The last index below `length` whose time (never decreasing with the index) is at or before `at`, or -1. */

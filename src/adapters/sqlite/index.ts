@@ -60,6 +60,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     },
     async init() {
       if (db) return;
+      if (!('database' in options)) filename = options.filename;
       if ('database' in options) {
         db = options.database;
         driver = 'given';
@@ -133,4 +134,33 @@ export function failure(error: unknown, filename: string | null): BankError {
   if (code === 'SQLITE_FULL') return new BankError('STORAGE_UNAVAILABLE', 'The disk is full; nothing was written', { cause: error });
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new BankError('STORAGE_UNAVAILABLE', `${file} is damaged; restore it from a backup`, { cause: error });
   return new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again later', { cause: error });
+}
+
+/**
+ * Copies a live database to `target` while its owner keeps serving: a read-only connection of its own (WAL readers
+ * never block the writer) runs `VACUUM INTO`, which writes a complete, compact database from one read transaction.
+ * The copy is then opened and integrity-checked. Restore by putting it in place as the database file while no
+ * store has it open.
+ *
+ * @throws BankError STORAGE_UNAVAILABLE when the source cannot be read or the copy fails its check.
+ * @example
+ * ```ts
+ * await backupDatabase('./data/bankcore.db', './backups/2026-12-02.db');
+ * ```
+ */
+export async function backupDatabase(source: string, target: string, driver: SqliteDriver = 'auto'): Promise<void> {
+  const { db } = await openDatabase(source, driver, { readOnly: true });
+  try {
+    db.prepare('VACUUM INTO ?').run(target);
+  } catch (error) {
+    throw failure(error, source);
+  } finally {
+    db.close();
+  }
+  const { db: copy } = await openDatabase(target, driver, { readOnly: true });
+  try {
+    checkIntegrity(copy, target, 'full');
+  } finally {
+    copy.close();
+  }
 }

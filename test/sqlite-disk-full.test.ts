@@ -3,17 +3,17 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBankError } from 'bankcore';
-import { memoryAdapter } from 'bankcore/memory';
+import { sqliteAdapter } from 'bankcore/sqlite';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
 
-// A real full disk: a 256 KiB tmpfs. Mounting needs root (CI runs as root); elsewhere the test says why it
+// A real full disk: a 2 MiB tmpfs. Mounting needs root (CI runs as root); elsewhere the test says why it
 // cannot run instead of faking the failure.
 const mountPoint = freshDataDir('tmpfs');
 let mounted = false;
 let reason = '';
 try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint], { stdio: 'pipe' });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { stdio: 'pipe' });
   mounted = true;
 } catch (error) {
   reason = `cannot mount a tmpfs here (${String((error as Error).message).split('\n')[0]}); run as root to test a full disk`;
@@ -33,10 +33,10 @@ function fill(dir: string): string {
   }
 }
 
-describe.skipIf(!mounted)('durable memory adapter on a full disk', () => {
+describe.skipIf(!mounted)('sqlite adapter on a full disk', () => {
   it('fails with STORAGE_UNAVAILABLE, acknowledges nothing it could not write, and recovers when space returns', async () => {
-    const dir = join(mountPoint, 'bank');
-    const bank = makeBank({ storage: memoryAdapter({ dataDir: dir }) });
+    const file = join(mountPoint, 'bankcore.db');
+    const bank = makeBank({ storage: sqliteAdapter({ filename: file }) });
     await bank.init();
     const me = await userIn(bank, 'fuller');
     await bank.openAccount(me, acct('FULL1'));
@@ -60,7 +60,7 @@ describe.skipIf(!mounted)('durable memory adapter on a full disk', () => {
     expect((await bank.getAccount(me, acct('FULL1'))).balance).toBe(acknowledged);
     await bank.close();
 
-    const again = makeBank({ storage: memoryAdapter({ dataDir: dir }) });
+    const again = makeBank({ storage: sqliteAdapter({ filename: file }) });
     await again.init();
     expect((await again.getAccount(me, acct('FULL1'))).balance).toBe(acknowledged);
     expect((await again.verify()).ok).toBe(true);

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isBankError } from 'bankcore';
+import { backupDatabase, sqliteAdapter } from 'bankcore/sqlite';
+import { acct, makeBank, userIn } from './support/bank.js';
+import { CLI } from './support/cli.js';
+import { freshDataDir } from './support/data-dir.js';
+
+const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { code: string; message: string });
+
+async function seeded(file: string, deposits = 20) {
+  const bank = makeBank({ storage: sqliteAdapter({ filename: file }) });
+  await bank.init();
+  const me = await userIn(bank, 'durable');
+  await bank.openAccount(me, acct('D001'));
+  for (let i = 1; i <= deposits; i++) await bank.deposit(me, { account: acct('D001'), amount: i, idempotencyKey: `dep-${i}` });
+  return { bank, me };
+}
+
+describe('sqlite adapter: durability and ownership', () => {
+  it('keeps every acknowledged change, and its idempotency key, across a restart', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { bank, me } = await seeded(file);
+    await bank.close();
+    const again = makeBank({ storage: sqliteAdapter({ filename: file }) });
+    await again.init();
+    expect((await again.getAccount(me, acct('D001'))).balance).toBe(210);
+    expect((await again.deposit(me, { account: acct('D001'), amount: 7, idempotencyKey: 'dep-7' })).replayed).toBe(true);
+    expect((await again.verify()).problems).toEqual([]);
+    await again.close();
+  });
+
+  it('refuses a second store on the same file in this process, saying so, and admits one after the first closes', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const first = sqliteAdapter({ filename: file });
+    await first.init!();
+    const error = await errorOf(sqliteAdapter({ filename: file }).init!());
+    expect(error?.code).toBe('CONFIGURATION_INVALID');
+    expect(error?.message).toContain(`${file} is in use by another bankcore store`);
+    await first.close!();
+    const second = sqliteAdapter({ filename: file });
+    await second.init!();
+    await second.close!();
+  });
+
+  it('lets exactly one of two processes started together own a file, every time', async () => {
+    const dir = freshDataDir('owners');
+    const race = (file: string) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [...CLI.slice(0, 2), join(import.meta.dirname, 'support', 'sqlite-owner.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('exit', () => resolve(out.trim()));
+      });
+    for (let round = 0; round < 8; round++) {
+      const file = join(dir, `race-${round}.db`);
+      const answers = await Promise.all([race(file), race(file)]);
+      expect(answers.filter((a) => a === 'won')).toHaveLength(1);
+      expect(answers.filter((a) => a.startsWith('refused: CONFIGURATION_INVALID'))).toHaveLength(1);
+    }
+  }, 60_000);
+
+  it('opens a crash image whose WAL was cut mid-frame at its last complete commit', async () => {
+    const dir = freshDataDir();
+    const file = join(dir, 'bankcore.db');
+    const { bank, me } = await seeded(file, 30);
+    // What a crash leaves: the database and its WAL as they are while the store is open.
+    const image = join(freshDataDir('image'), 'bankcore.db');
+    copyFileSync(file, image);
+    copyFileSync(`${file}-wal`, `${image}-wal`);
+    await bank.close();
+    const wal = statSync(`${image}-wal`).size;
+    expect(wal).toBeGreaterThan(4096);
+    truncateSync(`${image}-wal`, wal - 1000);
+    const again = makeBank({ storage: sqliteAdapter({ filename: image }) });
+    await again.init();
+    const balance = (await again.getAccount(me, acct('D001'))).balance;
+    const sums = Array.from({ length: 31 }, (_, n) => (n * (n + 1)) / 2);
+    expect(sums).toContain(balance);
+    expect(balance).toBeLessThan(sums[30]!);
+    expect((await again.verify()).problems).toEqual([]);
+    await again.close();
+  });
+
+  it('refuses to open a file with a damaged page, naming the file', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { bank } = await seeded(file);
+    await bank.close();
+    // Page 2 is the first b-tree page after the header page; its first byte is the page type. Damage it.
+    const fd = openSync(file, 'r+');
+    const header = Buffer.alloc(100);
+    readSync(fd, header, 0, 100, 0);
+    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+    writeSync(fd, Buffer.from([0x00, 0xff, 0xff, 0xff]), 0, 4, pageSize);
+    closeSync(fd);
+    const error = await errorOf(sqliteAdapter({ filename: file }).init!());
+    expect(error?.code).toBe('STORAGE_UNAVAILABLE');
+    expect(error?.message).toContain(file);
+    expect(error?.message).toMatch(/damaged/);
+  });
+
+  it('refuses a file that is not a database at all, naming it', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const fd = openSync(file, 'w');
+    writeSync(fd, Buffer.alloc(8192, 0x41));
+    closeSync(fd);
+    const error = await errorOf(sqliteAdapter({ filename: file }).init!());
+    expect(isBankError(error, 'STORAGE_UNAVAILABLE')).toBe(true);
+    expect(error?.message).toContain(file);
+  });
+
+  it('backs up a live database while it takes deposits; the restored copy verifies and holds every deposit before it', async () => {
+    const dir = freshDataDir();
+    const file = join(dir, 'bankcore.db');
+    const { bank, me } = await seeded(file);
+    const busy = Promise.all(Array.from({ length: 50 }, () => bank.deposit(me, { account: acct('D001'), amount: 1 })));
+    const copy = join(freshDataDir('backup'), 'copy.db');
+    await backupDatabase(file, copy);
+    await busy;
+    await bank.close();
+    const restored = join(freshDataDir('restore'), 'bankcore.db');
+    cpSync(copy, restored);
+    const again = makeBank({ storage: sqliteAdapter({ filename: restored }) });
+    await again.init();
+    const balance = (await again.getAccount(me, acct('D001'))).balance;
+    expect(balance).toBeGreaterThanOrEqual(210);
+    expect(balance).toBeLessThanOrEqual(260);
+    expect((await again.verify()).problems).toEqual([]);
+    await again.close();
+  });
+
+  it('answers history pages and balanceAt from indexes, never a scan of the ledger', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { bank } = await seeded(file, 3);
+    await bank.close();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(file, { readonly: true });
+    const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan('SELECT sequence FROM entries WHERE account_id = ? AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1', 'x', 1)).toMatch(/USING (COVERING )?INDEX entries_by_time/);
+    expect(plan('SELECT * FROM entries e WHERE e.account_id = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 'x', 1, 2)).toMatch(/USING PRIMARY KEY/);
+    db.close();
+    expect(existsSync(`${file}-lock`)).toBe(true);
+    expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+});

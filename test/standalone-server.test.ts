@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
+import { sqliteAdapter } from 'bankcore/sqlite';
 import { CLI, cliCwd, exited, startCli } from './support/cli.js';
 
 describe('standalone server (npm start)', () => {
@@ -64,5 +66,24 @@ describe('standalone server (npm start)', () => {
     expect(server.output()).toMatch(/GET \/healthz 200 [\d.]+ms \S+/);
     expect(server.output()).toMatch(/POST \/createUser 201/);
     expect(server.output()).not.toContain('in-flight-password');
+  });
+
+  it('takes an online backup with `bankcore backup <file>` while serving; the copy opens and verifies', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bankcore-cli-'));
+    const env = { BANK_JWT_SECRET: 'a-standalone-test-secret-of-32-bytes-or-more', BANK_DATA_DIR: dataDir };
+    const server = await startCli(env);
+    const creds = { username: 'backed', password: 'backed-up-password' };
+    expect((await fetch(`${server.url}/createUser`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })).status).toBe(201);
+    const copy = join(mkdtempSync(join(tmpdir(), 'bankcore-backup-')), 'copy.db');
+    const run = spawnSync(process.execPath, [...CLI, 'backup', copy], { encoding: 'utf8', cwd: cliCwd(), env: { ...process.env, ...env } });
+    expect(run.stdout).toContain(`backed up ${join(dataDir, 'bankcore.db')} to ${copy} (integrity checked)`);
+    expect(run.status).toBe(0);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(await server.stop()).toBe(0);
+    const bank = createBank({ storage: sqliteAdapter({ filename: copy }), tokens: { secret: env.BANK_JWT_SECRET }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    await bank.init();
+    await expect(bank.login(creds)).resolves.toMatchObject({ tokenType: 'bearer' });
+    expect((await bank.verify()).ok).toBe(true);
+    await bank.close();
   });
 });

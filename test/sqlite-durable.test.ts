@@ -138,8 +138,10 @@ describe('sqlite adapter: durability and ownership', () => {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(file, { readonly: true });
     const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-    expect(plan('SELECT sequence FROM entries WHERE account_id = ? AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1', 'x', 1)).toMatch(/USING (COVERING )?INDEX entries_by_time/);
-    expect(plan('SELECT * FROM entries e WHERE e.account_id = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 'x', 1, 2)).toMatch(/USING PRIMARY KEY/);
+    const pk = '(SELECT pk FROM accounts WHERE id = ?)';
+    expect(plan(`SELECT sequence FROM entries WHERE account_pk = ${pk} AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`, 'x', 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_time/);
+    expect(plan(`SELECT * FROM entries e WHERE e.account_pk = ${pk} AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1`, 'x', 1, 2)).toMatch(/SEARCH e USING PRIMARY KEY/);
+    expect(plan(`SELECT * FROM entries e WHERE e.account_pk = ${pk} AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1`, 'x', 1, 2)).not.toMatch(/SCAN/);
     db.close();
     expect(existsSync(`${file}-lock`)).toBe(true);
     expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');

@@ -39,7 +39,7 @@ export interface BankOptions {
   maxAmount?: number;
   /** Time source; default `() => new Date()`. */
   clock?: () => Date;
-  /** Id generator for users, accounts and transactions; default random v4 UUIDs. */
+  /** Id generator for users, accounts, transactions and holds; default time-ordered v7 UUIDs. */
   ids?: () => string;
 }
 

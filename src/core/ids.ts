@@ -2,7 +2,10 @@ const HEX = '0123456789abcdef';
 const ascii = new TextDecoder('latin1');
 
 /**
- * A random (version 4) UUID as one flat string. `crypto.randomUUID()` in Node builds its result from dozens of
+ * A time-ordered (version 7) UUID as one flat string: 48 bits of Unix milliseconds, then 74 random bits. Ids
+ * created later sort later, so a database inserts them at the end of its indexes instead of at random pages (on
+ * SQLite, a transaction's insert costs about half as much); the creation time they reveal is on the record anyway.
+ * As one flat string because `crypto.randomUUID()` in Node builds its result from dozens of
  * concatenated pieces, and a bank keeps millions of ids: measured here, 490 heap bytes per id against 65 for
  * this one.
  */
@@ -17,7 +20,15 @@ export function newId(): string {
     used = 0;
   }
   const bytes = pool.subarray(used, (used += 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  const ms = Date.now();
+  const high = Math.floor(ms / 2 ** 16);
+  bytes[0] = (high >>> 24) & 0xff;
+  bytes[1] = (high >>> 16) & 0xff;
+  bytes[2] = (high >>> 8) & 0xff;
+  bytes[3] = high & 0xff;
+  bytes[4] = (ms >>> 8) & 0xff;
+  bytes[5] = ms & 0xff;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   let o = 0;
   for (let i = 0; i < 16; i++) {

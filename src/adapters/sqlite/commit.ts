@@ -1,7 +1,7 @@
 import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type StoredAccount, type StoredUser } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import { createReads } from './reads.js';
-import { accountParams } from './rows.js';
+import { accountFromRow, accountParams } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase) {
@@ -12,7 +12,7 @@ function createWriter(db: SqlDatabase) {
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ? WHERE id = ? AND entry_count = ?');
-  const insertEntry = db.prepare('INSERT INTO entries (account_id, sequence, transaction_id, leg, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_id, leg, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertTransaction = db.prepare('INSERT INTO transactions (id, body, reversed_by, created_at) VALUES (?, ?, NULL, ?)');
   const markReversed = db.prepare("UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE id = ? AND reversed_by IS NULL");
   const upsertHold = db.prepare(
@@ -27,9 +27,12 @@ function createWriter(db: SqlDatabase) {
       if (earlier) return { status: earlier.fingerprint === claim.fingerprint ? 'replayed' : 'idempotency_key_reused', record: earlier };
     }
     const accounts = new Map<string, StoredAccount>();
+    const pks = new Map<string, number>();
     for (const g of plan.guards) {
-      const a = reads.accountById(g.accountId);
-      if (a) accounts.set(a.id, a);
+      const row = reads.accountRow(g.accountId);
+      if (!row) continue;
+      accounts.set(row.id, accountFromRow(row));
+      pks.set(row.id, row.pk);
     }
     const hold = plan.holdResolve ? reads.hold(plan.holdResolve.holdId) : null;
     const reversed = plan.reverses === null ? null : reads.transaction(plan.reverses);
@@ -44,7 +47,7 @@ function createWriter(db: SqlDatabase) {
     const t = outcome.transaction;
     if (t) insertTransaction.run(t.id, JSON.stringify(t), t.createdAt.getTime());
     for (const e of outcome.entries) {
-      insertEntry.run(e.accountId, e.sequence, e.transactionId, Number(e.id.slice(e.id.lastIndexOf(':') + 1)), e.amount, e.balanceAfter, e.createdAt.getTime());
+      insertEntry.run(pks.get(e.accountId)!, e.sequence, e.transactionId, Number(e.id.slice(e.id.lastIndexOf(':') + 1)), e.amount, e.balanceAfter, e.createdAt.getTime());
     }
     if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
     const h = outcome.hold;

@@ -1,7 +1,7 @@
 import { BankError, type StorageAdapter } from 'bankcore';
 import { createCommitter } from './commit.js';
 import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
-import { acquireOwnerLock, checkIntegrity, configure, type OwnerLock } from './open.js';
+import { acquireOwnerLock, checkIntegrity, configure, fileOf, type OwnerLock } from './open.js';
 import { createReads } from './reads.js';
 import { migrate } from './schema.js';
 
@@ -70,8 +70,10 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         driver = opened.driver;
       }
       try {
-        filename = configure(db);
+        filename = fileOf(db);
+        // The owner lock first: nothing touches the database file before this store owns it.
         lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
+        configure(db);
         checkIntegrity(db, filename, options.integrityCheck ?? 'quick');
         migrate(db, filename);
       } catch (error) {

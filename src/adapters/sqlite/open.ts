@@ -1,18 +1,22 @@
 import { BankError } from 'bankcore';
 import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
 
-/** Sets the durability and speed pragmas; returns the database's file name (empty for an in-memory database). */
-export function configure(db: SqlDatabase): string {
+/** The database's file name (empty for an in-memory database); reading it takes no lock. */
+export function fileOf(db: SqlDatabase): string {
   const main = (db.prepare('PRAGMA database_list').all() as Array<{ name: string; file: string }>).find((d) => d.name === 'main');
+  return main?.file ?? '';
+}
+
+/** Sets the durability and speed pragmas. Run only by the owner, once it holds the owner lock. */
+export function configure(db: SqlDatabase): void {
+  db.exec('PRAGMA busy_timeout = 5000');
   // WAL with synchronous=FULL: a commit returns only after its WAL frames are fsynced, so an acknowledged change
   // survives a crash of the process or of the machine. Readers never block the writer, which an online backup needs.
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
-  db.exec('PRAGMA busy_timeout = 5000');
   // A checkpoint moves WAL pages into the database file; 4,000 pages (about 16 MiB) bounds the WAL without
   // checkpointing on every group commit.
   db.exec('PRAGMA wal_autocheckpoint = 4000');
-  return main?.file ?? '';
 }
 
 /** The OS lock that makes one store the only owner of a database file. */

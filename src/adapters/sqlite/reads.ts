@@ -2,7 +2,8 @@ import type { EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, Stor
 import type { SqlDatabase } from './driver.js';
 import { accountFromRow, entryFromRow, holdFromBody, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type UserRow } from './rows.js';
 
-const ENTRY = 'SELECT e.account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id';
+const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
+const PK = '(SELECT pk FROM accounts WHERE id = ?)';
 
 /** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
 export function createReads(db: SqlDatabase) {
@@ -18,11 +19,11 @@ export function createReads(db: SqlDatabase) {
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
   const expired = q("SELECT body FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?");
-  const page = q(`${ENTRY} WHERE e.account_id = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
-  const lastAtOrBefore = q('SELECT sequence FROM entries WHERE account_id = ? AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1');
-  const firstAtOrAfter = q('SELECT sequence FROM entries WHERE account_id = ? AND created_at >= ? ORDER BY created_at, sequence LIMIT 1');
-  const at = q(`${ENTRY} WHERE e.account_id = ? AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
-  const all = q(`${ENTRY} WHERE e.account_id = ? ORDER BY e.sequence`);
+  const page = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
+  const lastAtOrBefore = q(`SELECT sequence FROM entries WHERE account_pk = ${PK} AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`);
+  const firstAtOrAfter = q(`SELECT sequence FROM entries WHERE account_pk = ${PK} AND created_at >= ? ORDER BY created_at, sequence LIMIT 1`);
+  const at = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
+  const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
   const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
 
@@ -34,6 +35,8 @@ export function createReads(db: SqlDatabase) {
     userById: (id: string): StoredUser | null => one(userById.get(id), userFromRow),
     userByKey: (key: string): StoredUser | null => one(userByKey.get(key), userFromRow),
     accountById: (id: string): StoredAccount | null => one(accountById.get(id), accountFromRow),
+    /** The row itself, with its integer `pk`, for the writer. */
+    accountRow: (id: string): AccountRow | undefined => accountById.get(id) as AccountRow | undefined,
     accountByRef: (bankCode: string, accountNumber: string): StoredAccount | null => one(accountByRef.get(bankCode, accountNumber), accountFromRow),
     accountsOf: (ownerId: string): StoredAccount[] => (accountsOf.all(ownerId) as AccountRow[]).map(accountFromRow),
     record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
@@ -53,7 +56,7 @@ export function createReads(db: SqlDatabase) {
     entryAt: (accountId: string, when: Date): LedgerEntry | null => one(at.get(accountId, when.getTime()), entryFromRow),
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {
-        yield { account: accountFromRow(row), entries: (all.all(row.id) as EntryRow[]).map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
+        yield { account: accountFromRow(row), entries: (all.all(row.pk) as EntryRow[]).map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
       }
     },
     *transactions(): Generator<Transaction> {

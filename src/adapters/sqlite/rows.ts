@@ -13,6 +13,7 @@ export interface UserRow {
 }
 
 export interface AccountRow {
+  pk: number;
   id: string;
   owner_id: string | null;
   bank_code: string;

@@ -215,7 +215,8 @@ export function createBank(options: BankOptions): Bank {
       if (!ok) throw new BankError('INVALID_CREDENTIALS', 'Incorrect username or password');
       if (needsRehash) {
         // Upgrade to the current parameters while we hold the plain password; tokens stay valid.
-        await storage.updatePassword(user.id, await hasher.hash(password), user.credentialVersion);
+        // Only over the hash just verified: a password change that committed meanwhile must win, never be undone.
+        await storage.updatePassword(user.id, await hasher.hash(password), user.credentialVersion, { passwordHash: user.passwordHash, credentialVersion: user.credentialVersion });
       }
       const accessToken = await tokens.issue(user.id, user.credentialVersion);
       return { accessToken, tokenType: 'bearer', expiresIn: tokens.ttlSeconds };
@@ -240,7 +241,10 @@ export function createBank(options: BankOptions): Bank {
       if (!user || user.passwordHash === '' || !(await hasher.verify(currentPassword, user.passwordHash)).ok) {
         throw new BankError('INVALID_CREDENTIALS', 'The current password is incorrect');
       }
-      await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1);
+      const expected = { passwordHash: user.passwordHash, credentialVersion: user.credentialVersion };
+      if (!(await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1, expected))) {
+        throw new BankError('INVALID_CREDENTIALS', 'The password was changed meanwhile; sign in again');
+      }
     },
 
     async openAccount(principal, input) {

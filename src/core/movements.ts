@@ -117,9 +117,8 @@ export function createMovements(ctx: MovementContext) {
       const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
       if (!to) throw accountNotFound(input.to);
       if (from.currency !== to.currency) {
-        throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, {
-          details: { fromCurrency: from.currency, toCurrency: to.currency },
-        });
+        // Says that the payee exists (as a bank's payee check does) but never which currency another user holds.
+        throw new BankError('CURRENCY_MISMATCH', `The payee account does not take ${from.currency}`, { details: { fromCurrency: from.currency } });
       }
       return {
         type: 'transfer',

@@ -11,12 +11,22 @@ export const usernameSchema = z
   .transform((s) => s.normalize('NFKC'))
   .pipe(z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3 to 64 letters, digits, ".", "_" or "-"'));
 
-/** Password: 8–256 characters of any kind (counted as code points), not a well-known password. */
+/**
+ * Password: 8–256 characters of any kind (counted as code points), not a well-known password. The rules apply to
+ * the NFKC form, which is what is hashed: full-width `ｐａｓｓｗｏｒｄ１２３` is `password123`, and `e` with a
+ * combining accent is one character, `é`.
+ */
 export const passwordSchema = z
   .string()
-  .refine((s) => [...s].length >= 8, 'must be at least 8 characters')
-  .refine((s) => [...s].length <= 256, 'must be at most 256 characters')
-  .refine((s) => !COMMON_PASSWORDS.has(s.toLowerCase()), 'is one of the most common passwords; choose another');
+  .max(4096)
+  .transform((s) => s.normalize('NFKC'))
+  .pipe(
+    z
+      .string()
+      .refine((s) => [...s].length >= 8, 'must be at least 8 characters')
+      .refine((s) => [...s].length <= 256, 'must be at most 256 characters')
+      .refine((s) => !COMMON_PASSWORDS.has(s.toLowerCase()), 'is one of the most common passwords; choose another'),
+  );
 
 /** A bank code: 3–11 letters or digits, upper-cased. */
 export const bankCodeSchema = z

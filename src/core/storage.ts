@@ -148,8 +148,11 @@ export interface StorageAdapter {
   findUserById(id: string): Promise<StoredUser | null>;
   /** Looks up by the normalised key (`usernameKey`), never by a raw query value. */
   findUserByUsernameKey(usernameKey: string): Promise<StoredUser | null>;
-  /** Replaces the hash and credential version; `false` if the user does not exist. */
-  updatePassword(userId: string, passwordHash: string, credentialVersion: number): Promise<boolean>;
+  /**
+   * Replaces the hash and credential version; `false` if the user does not exist, or, when `expected` is given,
+   * if the stored hash or version is no longer the one expected (a concurrent change won), and nothing is written.
+   */
+  updatePassword(userId: string, passwordHash: string, credentialVersion: number, expected?: { passwordHash: string; credentialVersion: number }): Promise<boolean>;
 
   /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
   createAccount(account: StoredAccount): Promise<boolean>;

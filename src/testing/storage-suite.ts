@@ -39,12 +39,16 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.close?.();
     });
 
-    it('updates the password hash and credential version', async () => {
+    it('updates the password hash and credential version, conditionally on the stored ones when asked', async () => {
       const s = await fresh(make);
       const user = storedUser();
       await s.createUser(user);
       expect(await s.updatePassword(user.id, 'new-hash', 2)).toBe(true);
+      // Conditional on what is stored: a stale expectation writes nothing.
+      expect(await s.updatePassword(user.id, 'stale-rehash', 1, { passwordHash: user.passwordHash, credentialVersion: 1 })).toBe(false);
       expect(await s.findUserById(user.id)).toMatchObject({ passwordHash: 'new-hash', credentialVersion: 2 });
+      expect(await s.updatePassword(user.id, 'newer-hash', 3, { passwordHash: 'new-hash', credentialVersion: 2 })).toBe(true);
+      expect(await s.findUserById(user.id)).toMatchObject({ passwordHash: 'newer-hash', credentialVersion: 3 });
       await s.close?.();
     });
 

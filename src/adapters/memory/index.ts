@@ -63,7 +63,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       const id = state.userIdByKey.get(key);
       return id === undefined ? null : copyUser(state.users.get(id)!);
     },
-    updatePassword: (userId, passwordHash, credentialVersion) => change({ t: 'password', userId, passwordHash, credentialVersion }),
+    updatePassword: (userId, passwordHash, credentialVersion, expected) => change({ t: 'password', userId, passwordHash, credentialVersion, expected }),
 
     createAccount: (account) => change({ t: 'account', account: copyAccount(account) }),
     async findAccount(bankCode, accountNumber) {

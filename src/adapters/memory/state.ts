@@ -40,7 +40,7 @@ export interface MemoryState {
 /** A change other than a commit. Refusals are never events. */
 export type MemoryEvent =
   | { t: 'user'; user: StoredUser }
-  | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number }
+  | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number; expected: { passwordHash: string; credentialVersion: number } | undefined }
   | { t: 'account'; account: StoredAccount };
 
 /** See {@link MemoryState.settlementLegs}. */
@@ -81,8 +81,11 @@ export function accepts(state: MemoryState, event: MemoryEvent): boolean {
   switch (event.t) {
     case 'user':
       return !state.userIdByKey.has(event.user.usernameKey);
-    case 'password':
-      return state.users.has(event.userId);
+    case 'password': {
+      const user = state.users.get(event.userId);
+      const e = event.expected;
+      return user !== undefined && (!e || (user.passwordHash === e.passwordHash && user.credentialVersion === e.credentialVersion));
+    }
     case 'account':
       return !state.accounts.has(event.account.id) && !state.accountIdByRef.has(refKey(event.account.bankCode, event.account.accountNumber));
   }

@@ -110,8 +110,12 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
       const doc = await c.users.findOne({ usernameKey: key });
       return doc && userFromDocument(doc);
     }),
-    updatePassword: (userId, passwordHash, credentialVersion) =>
-      guarded(async () => (await c.users.updateOne({ _id: userId }, { $set: { passwordHash, credentialVersion } })).matchedCount === 1),
+    updatePassword: (userId, passwordHash, credentialVersion, expected) =>
+      guarded(async () => {
+        // The guard lives in the filter: the rehash of a login never overwrites a change that committed meanwhile.
+        const filter = expected ? { _id: userId, passwordHash: expected.passwordHash, credentialVersion: expected.credentialVersion } : { _id: userId };
+        return (await c.users.updateOne(filter, { $set: { passwordHash, credentialVersion } })).matchedCount === 1;
+      }),
 
     createAccount: (a) =>
       insertUnlessDuplicate(() => c.accounts.insertOne(accountToDocument({ ...a, balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null }))),

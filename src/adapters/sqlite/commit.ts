@@ -8,6 +8,7 @@ function createWriter(db: SqlDatabase) {
   const reads = createReads(db);
   const insertUser = db.prepare('INSERT INTO users (id, username, username_key, password_hash, credential_version, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const setPassword = db.prepare('UPDATE users SET password_hash = ?, credential_version = ? WHERE id = ?');
+  const setPasswordIf = db.prepare('UPDATE users SET password_hash = ?, credential_version = ? WHERE id = ? AND password_hash = ? AND credential_version = ?');
   const insertAccount = db.prepare(
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
@@ -60,7 +61,8 @@ function createWriter(db: SqlDatabase) {
   return {
     commit,
     createUser: (u: StoredUser) => Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1,
-    updatePassword: (id: string, hash: string, version: number) => Number(setPassword.run(hash, version, id).changes) === 1,
+    updatePassword: (id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }) =>
+      Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1,
     createAccount: (a: StoredAccount) => Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1,
   };
 }

@@ -99,7 +99,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     createUser: (user) => open().committer.write((w) => w.createUser(user)),
     findUserById: (id) => read((r) => r.userById(id)),
     findUserByUsernameKey: (key) => read((r) => r.userByKey(key)),
-    updatePassword: (userId, hash, version) => open().committer.write((w) => w.updatePassword(userId, hash, version)),
+    updatePassword: (userId, hash, version, expected) => open().committer.write((w) => w.updatePassword(userId, hash, version, expected)),
 
     createAccount: (account) => open().committer.write((w) => w.createAccount(account)),
     findAccount: (bankCode, accountNumber) => read((r) => r.accountByRef(bankCode, accountNumber)),

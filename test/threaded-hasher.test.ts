@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPasswordHasher, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
 import { createThreadedPasswordHasher } from 'bankcore/node';
 import { makeBank } from './support/bank.js';
+import { CLI } from './support/cli.js';
 
 const cheap = { algorithm: 'argon2id' as const, memoryKiB: 256, iterations: 1, parallelism: 1, insecure: true };
 
@@ -27,5 +30,19 @@ describe('threaded password hasher', () => {
 
   it('refuses parameters below the OWASP minimum unless marked insecure', () => {
     expect(() => createThreadedPasswordHasher({ ...cheap, insecure: false })).toThrow(expect.objectContaining({ code: 'CONFIGURATION_INVALID' }));
+  });
+
+  it('lets a program exit once its work is done: idle workers never keep the process alive', () => {
+    const run = spawnSync(process.execPath, [...CLI.slice(0, 2), join(import.meta.dirname, 'support', 'hasher-exit.ts')], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.signal).toBeNull();
+    expect(run.stdout).toContain('done');
+    expect(run.status).toBe(0);
+  }, 30_000);
+
+  it('stops its workers on close(), after which hashing fails', async () => {
+    const threaded = createThreadedPasswordHasher(cheap, { threads: 1 });
+    await threaded.hash('warm the pool up');
+    await threaded.close();
+    await expect(threaded.hash('after close')).rejects.toThrow(/closed/);
   });
 });

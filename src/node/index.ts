@@ -17,8 +17,8 @@ interface Job {
 /**
  * A password hasher whose key derivations run in a pool of `worker_threads`, so logins use every core and
  * never stall the event loop that serves other requests. Same hashes, parameters and checks as
- * `createPasswordHasher`; only where the work runs differs. Workers are unref'd: they do not keep the process
- * alive. Node only; elsewhere use the default in-process hasher.
+ * `createPasswordHasher`; only where the work runs differs. An idle worker is unref'd, so a program exits once its
+ * own work is done; `close()` stops the workers at once. Node only; elsewhere use the default in-process hasher.
  *
  * @param params - defaults to argon2id at OWASP's minimum.
  * @throws BankError CONFIGURATION_INVALID for parameters below the OWASP minimum without `insecure: true`.
@@ -28,7 +28,7 @@ interface Job {
  * const bank = createBank({ storage, tokens, passwordHasher: createThreadedPasswordHasher() });
  * ```
  */
-export function createThreadedPasswordHasher(params?: PasswordHashing, options: ThreadedHasherOptions = {}): PasswordHasher {
+export function createThreadedPasswordHasher(params?: PasswordHashing, options: ThreadedHasherOptions = {}): PasswordHasher & { close(): Promise<void> } {
   const size = Math.max(1, options.threads ?? availableParallelism());
   const jobs = new Map<number, Job>();
   const idle: Worker[] = [];
@@ -39,19 +39,24 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
   function start(): Worker[] {
     return Array.from({ length: size }, () => {
       const worker = new Worker(new URL('./hash-worker.mjs', import.meta.url));
-      worker.unref();
       worker.on('message', ({ id, hash, error }: { id: number; hash?: Uint8Array; error?: string }) => {
         const job = jobs.get(id);
         jobs.delete(id);
         if (job) error ? job.reject(new Error(error)) : job.resolve(new Uint8Array(hash!));
         const next = waiting.shift();
         if (next) dispatch(worker, next.job, next.message);
-        else idle.push(worker);
+        else {
+          // Idle: it must not keep the process alive.
+          worker.unref();
+          idle.push(worker);
+        }
       });
       worker.on('error', (error) => {
         for (const job of jobs.values()) job.reject(error);
         jobs.clear();
       });
+      // After the listeners: on Node 20, adding a 'message' listener refs the worker again.
+      worker.unref();
       idle.push(worker);
       return worker;
     });
@@ -59,11 +64,14 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
 
   function dispatch(worker: Worker, job: Job, message: object): void {
     jobs.set(job.id, job);
+    // Busy: a hash in flight keeps the process alive until it is answered.
+    worker.ref();
     worker.postMessage(message);
   }
 
   const kdf: PasswordKdf = (p, input, salt) =>
     new Promise((resolve, reject) => {
+      if (closed) return reject(new Error('the threaded password hasher is closed'));
       workers ??= start();
       const job = { id: nextId++, resolve, reject };
       const message = { id: job.id, algorithm: p.algorithm, options: kdfOptions(p), input, salt };
@@ -72,7 +80,16 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
       else waiting.push({ job, message });
     });
 
-  return createPasswordHasher(params, kdf);
+  let closed = false;
+  return {
+    ...createPasswordHasher(params, kdf),
+    /** Stops the workers; hashing afterwards fails. */
+    async close() {
+      closed = true;
+      await Promise.all((workers ?? []).map((w) => w.terminate()));
+      workers = null;
+    },
+  };
 }
 
 export { createHttpHandler } from './handler.js';

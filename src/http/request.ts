@@ -1,4 +1,5 @@
 import { BankError } from 'bankcore';
+import { parseStrictJson } from './strict-json.js';
 
 /** A request as the transport-independent app sees it. */
 export interface HttpRequest {
@@ -38,12 +39,7 @@ async function text(req: HttpRequest): Promise<string> {
 export async function readPayload(req: HttpRequest, options: { form?: boolean } = {}): Promise<unknown> {
   const type = mediaType(req);
   if (isJson(type)) {
-    const body = await text(req);
-    try {
-      return JSON.parse(body);
-    } catch {
-      throw new BankError('MALFORMED_REQUEST', 'The request body is not valid JSON');
-    }
+    return parseStrictJson(await text(req));
   }
   if (options.form && type === 'application/x-www-form-urlencoded') {
     // Null prototype: a field named `__proto__` or `toString` is just a field.

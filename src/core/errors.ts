@@ -32,6 +32,8 @@ export const BANK_ERROR_CODES = [
   // Raised by the HTTP layer and its client for problems of the request itself, not of the bank.
   'MALFORMED_REQUEST',
   'PAYLOAD_TOO_LARGE',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
   'UNSUPPORTED_MEDIA_TYPE',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

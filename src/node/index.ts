@@ -95,4 +95,5 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
 export { createHttpHandler } from './handler.js';
 export type { NodeHandler } from './handler.js';
 export { startServer } from './server.js';
+export { answerClientError } from './connections.js';
 export type { RunningServer, ServerOptions } from './server.js';

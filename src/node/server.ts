@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bank } from 'bankcore';
 import type { HttpOptions } from 'bankcore/http';
+import { answerClientError, guardConnections } from './connections.js';
 import { createHttpHandler } from './handler.js';
 
 /** Options of {@link startServer}. */
@@ -19,6 +20,10 @@ export interface ServerOptions extends HttpOptions {
   keepAliveTimeoutMs?: number;
   /** Most open connections at once; default 1 000. */
   maxConnections?: number;
+  /** Most open connections from one client address; default 64 (so one client cannot hold them all). */
+  maxConnectionsPerAddress?: number;
+  /** A connection that has sent no byte after this long is cut, ms; default 2 000 (well before `headersTimeoutMs`). */
+  firstByteTimeoutMs?: number;
   /** How long `close()` waits for requests in flight before cutting connections, ms; default 10 000. */
   shutdownGraceMs?: number;
 }
@@ -55,6 +60,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createHttpHandler(bank, options),
   );
   server.maxConnections = options.maxConnections ?? 1_000;
+  guardConnections(server, options.maxConnectionsPerAddress ?? 64, options.firstByteTimeoutMs ?? 2_000);
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -99,11 +99,11 @@ describe('slow and idle clients', () => {
     await server.close();
   });
 
-  it('keeps serving new clients while hundreds of idle connections are open', async () => {
+  it('keeps serving new clients while hundreds of idle connections from other addresses are open', async () => {
     const server = await startServer({ bank: makeBank(), port: 0 });
     const port = Number(new URL(server.url).port);
-    const idle = await Promise.all(Array.from({ length: 300 }, () => new Promise<ReturnType<typeof connect>>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    const idle = await Promise.all(Array.from({ length: 300 }, (_, i) => new Promise<ReturnType<typeof connect>>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress: `127.0.0.${2 + (i % 10)}` }, () => resolve(socket));
       socket.on('error', () => undefined);
     })));
     const replies = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/healthz`).then((r) => r.status)));

@@ -2,8 +2,10 @@
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createFetchHandler } from 'bankcore/http';
 import { startServer } from 'bankcore/node';
-import { makeBank } from './support/bank.js';
+import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
+import { serve, signUpOverHttp } from './support/http.js';
 
 /** Sends raw bytes on a fresh connection and resolves with everything the server answers before closing. */
 function raw(url: string, bytes: string, waitMs = 3_000): Promise<string> {
@@ -81,5 +83,77 @@ describe('hardening: idle connections', () => {
     for (const s of sockets) s.destroy();
     await server.close();
     expect(answered).toBeGreaterThanOrEqual(99);
+    expect(sockets.size).toBeLessThanOrEqual(1_000);
   }, 60_000);
+});
+
+describe('hardening: rate limits and admission control', () => {
+  const at = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('counts login attempts per (username, address): a stranger cannot lock out a user who logs in from elsewhere', async () => {
+    const client = await serve('node:http', { trustProxy: true });
+    await signUpOverHttp(client, 'victim', 'victim-long-password');
+    for (let i = 0; i < 10; i++) {
+      expect((await client.call('POST', '/token', { form: { username: 'victim', password: `guess-${i}-wrong` }, headers: at('198.51.100.66') })).status).toBe(401);
+    }
+    expect((await client.call('POST', '/token', { form: { username: 'victim', password: 'guess-x-wrong' }, headers: at('198.51.100.66') })).status).toBe(429);
+    expect((await client.call('POST', '/token', { form: { username: 'victim', password: 'victim-long-password' }, headers: at('203.0.113.10') })).status).toBe(200);
+    await client.close();
+  });
+
+  it('rate-limits /changePassword per user, and no flood of wrong guesses delays another user’s login past 2 s', async () => {
+    // The default hashing (argon2id, 19 MiB): the cost that made the starvation real.
+    const client = await serve('node:http', { trustProxy: true }, makeBank({ passwordHashing: undefined }));
+    const guesser = await signUpOverHttp(client, 'guesser', 'guesser-long-password');
+    await signUpOverHttp(client, 'bystander', 'bystander-long-password');
+    const guesses = Array.from({ length: 64 }, (_, i) =>
+      client.call('POST', '/changePassword', { json: { currentPassword: `wrong-${i}`, newPassword: 'a-new-long-password' }, token: guesser, headers: at('198.51.100.66') }),
+    );
+    const started = performance.now();
+    const login = await client.call('POST', '/token', { form: { username: 'bystander', password: 'bystander-long-password' }, headers: at('203.0.113.10') });
+    const loginMs = performance.now() - started;
+    const statuses = (await Promise.all(guesses)).map((r) => r.status);
+    expect(login.status).toBe(200);
+    expect(loginMs).toBeLessThan(2_000);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(59);
+    await client.close();
+  }, 60_000);
+
+  it('rate-limits /addAccount per user, caps the accounts one user holds, and limits failed transfers per user', async () => {
+    const client = await serve('node:http', {}, makeBank({ maxAccountsPerUser: 25 }));
+    const me = await signUpOverHttp(client, 'opener');
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await client.call('POST', '/addAccount', { json: { bankCode: 'CAP01', accountNumber: `N${1000 + i}` }, token: me })).status);
+    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const probes: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const reply = await client.call('POST', '/transfer', { json: { from: { bankCode: 'CAP01', accountNumber: 'N1000' }, to: { bankCode: 'CAP01', accountNumber: `Z${2000 + i}` }, amount: 1 }, token: me });
+      probes.push(reply.status);
+    }
+    expect(probes.slice(0, 20).every((s) => s === 404)).toBe(true);
+    expect(probes[20]).toBe(429);
+    await client.close();
+    const bank = makeBank({ maxAccountsPerUser: 2 });
+    const user = await userIn(bank, 'capped');
+    await bank.openAccount(user, acct('C001'));
+    await bank.openAccount(user, acct('C002'));
+    expect((await bankErrorOf(bank.openAccount(user, acct('C003')))).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('refuses to build a rate-limited fetch handler that cannot tell clients apart, saying how to on each runtime', () => {
+    const error = (() => {
+      try {
+        createFetchHandler(makeBank());
+      } catch (e) {
+        return e as { code: string; message: string };
+      }
+      return null;
+    })();
+    expect(error?.code).toBe('CONFIGURATION_INVALID');
+    expect(error?.message).toMatch(/getClientAddress.*Bun.*Deno.*Cloudflare Workers/s);
+    expect(() => createFetchHandler(makeBank(), { rateLimits: false })).not.toThrow();
+    expect(() => createFetchHandler(makeBank(), { getClientAddress: () => '203.0.113.1' })).not.toThrow();
+  });
 });

@@ -41,17 +41,25 @@ describe('createHttpHandler', () => {
     await server.close();
   });
 
-  it('rate-limits by the first X-Forwarded-For hop only when trustProxy is set', async () => {
+  it('rate-limits by the address the trusted proxy appended, counting hops from the right, never by what the client wrote', async () => {
     const rateLimits = { createUserPerAddress: { limit: 1, windowSeconds: 60 } };
-    const create = (call: ReturnType<typeof caller>, username: string, hop: string) =>
-      call('POST', '/createUser', { json: { username, password: 'long enough password' }, headers: { 'x-forwarded-for': `${hop}, 10.0.0.1` } });
+    const create = (call: ReturnType<typeof caller>, username: string, forwardedFor: string) =>
+      call('POST', '/createUser', { json: { username, password: 'long enough password' }, headers: { 'x-forwarded-for': forwardedFor } });
 
+    // One proxy, which appends the address it saw: the client's own entries are to its left and change nothing.
     const trusting = await listen(createHttpHandler(makeBank(), { ...quiet, rateLimits, trustProxy: true }));
     const viaProxy = caller(trusting.base);
     expect((await create(viaProxy, 'alice', '203.0.113.1')).status).toBe(201);
+    expect((await create(viaProxy, 'bob', '198.51.100.7, 203.0.113.1')).status).toBe(429);
     expect((await create(viaProxy, 'bob', '203.0.113.2')).status).toBe(201);
-    expect((await create(viaProxy, 'carol', '203.0.113.1')).status).toBe(429);
     await trusting.close();
+
+    // Two proxies (a CDN, then a load balancer): the client is the second entry from the right.
+    const twoHops = await listen(createHttpHandler(makeBank(), { ...quiet, rateLimits, trustProxy: 2 }));
+    const viaTwo = caller(twoHops.base);
+    expect((await create(viaTwo, 'alice', 'spoof-1, 203.0.113.5, 10.0.0.9')).status).toBe(201);
+    expect((await create(viaTwo, 'bob', 'spoof-2, 203.0.113.5, 10.0.0.8')).status).toBe(429);
+    await twoHops.close();
 
     // Untrusted, the header is the client's own word: every request counts against the socket's address.
     const direct = await listen(createHttpHandler(makeBank(), { ...quiet, rateLimits }));

@@ -23,7 +23,9 @@ Environment:
                    A 0.1.0 journal found there is imported once, at start
   MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
                    names the database (default bankcore)
-  BANK_TRUST_PROXY 1 to take client addresses from X-Forwarded-For (behind your own proxy only)
+  BANK_TRUST_PROXY number of proxies of yours that append to X-Forwarded-For (1: one reverse proxy);
+                   the client address is then taken from the right, where your proxies wrote it
+  BANK_RATE_LIMITS off to turn every rate limit off: for development only, never in production
 
 A .env file in the working directory (KEY=value lines) is read first; variables already set in
 the environment win over it.
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
   const port = Number(env['PORT'] ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
   const storage = await openStorage(env);
+  const rateLimitsOff = env['BANK_RATE_LIMITS'] === 'off';
+  if (env['BANK_RATE_LIMITS'] !== undefined && !rateLimitsOff) throw new Error('BANK_RATE_LIMITS may only be "off"');
   let secret = env['BANK_JWT_SECRET'];
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
@@ -61,7 +65,8 @@ async function main(): Promise<void> {
     bank,
     port,
     host: env['HOST'] ?? '127.0.0.1',
-    trustProxy: env['BANK_TRUST_PROXY'] === '1',
+    trustProxy: Number(env['BANK_TRUST_PROXY'] ?? 0) || false,
+    ...(rateLimitsOff ? { rateLimits: false as const } : {}),
     ...(storage.rateLimitStore ? { rateLimitStore: storage.rateLimitStore } : {}),
     logger: {
       request: (e) => console.log(`${e.method} ${e.path} ${e.status} ${e.durationMs.toFixed(1)}ms ${e.requestId}`),
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   console.log(`bankcore: storage ${storage.description}`);
+  if (rateLimitsOff) console.warn('bankcore: WARNING: RATE LIMITS ARE OFF (BANK_RATE_LIMITS=off): for development only, never expose this server');
   console.log(`listening on ${running.url}`);
 }
 

@@ -37,6 +37,8 @@ export interface BankOptions {
   currency?: string;
   /** Largest amount of one deposit, withdrawal or transfer, in minor units; default `Number.MAX_SAFE_INTEGER`. */
   maxAmount?: number;
+  /** Most accounts one user may open; default 100 (one user's account list is read whole by `balances`). */
+  maxAccountsPerUser?: number;
   /** Time source; default `() => new Date()`. */
   clock?: () => Date;
   /** Id generator for users, accounts, transactions and holds; default time-ordered v7 UUIDs. */
@@ -157,6 +159,8 @@ export function createBank(options: BankOptions): Bank {
   if (!Number.isSafeInteger(maxAmount) || maxAmount < 1) {
     throw new BankError('CONFIGURATION_INVALID', 'maxAmount must be a positive safe integer');
   }
+  const maxAccountsPerUser = options.maxAccountsPerUser ?? 100;
+  if (!Number.isSafeInteger(maxAccountsPerUser) || maxAccountsPerUser < 1) throw new BankError('CONFIGURATION_INVALID', 'maxAccountsPerUser must be a positive integer');
   const ledger = createLedger({ storage, now, newId, maxAmount });
   const ctx = { storage, ledger, now, newId, maxAmount };
   const principals = createPrincipals(storage);
@@ -250,6 +254,9 @@ export function createBank(options: BankOptions): Bank {
     async openAccount(principal, input) {
       await principals.check(principal);
       const parsed = parseInput(openAccountSchema, input, 'openAccount');
+      if ((await storage.listAccounts(principal.userId)).length >= maxAccountsPerUser) {
+        throw new BankError('LIMIT_EXCEEDED', `A user may hold at most ${maxAccountsPerUser} accounts`, { details: { max: maxAccountsPerUser } });
+      }
       const account: StoredAccount = {
         id: newId(),
         ownerId: principal.userId,

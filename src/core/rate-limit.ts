@@ -22,20 +22,38 @@ export interface RateLimitRule {
   windowSeconds: number;
 }
 
-/** Limits on the unauthenticated endpoints; `false` turns one off. */
+/** Limits on guessing, sign-ups and enumeration; `false` turns one off. */
 export interface RateLimits {
   /** `POST /token` per client address; default 30 a minute. */
   tokenPerAddress: RateLimitRule | false;
-  /** `POST /token` per username (case-insensitive); default 10 a minute. */
+  /**
+   * `POST /token` per (username, client address); default 10 a minute. Guessing from one place stops here, and a
+   * stranger elsewhere cannot lock out a user who logs in from their usual address.
+   */
+  tokenPerUsernameAndAddress: RateLimitRule | false;
+  /** `POST /token` per username from all addresses together: the ceiling on distributed guessing; default 100 an hour. */
   tokenPerUsername: RateLimitRule | false;
   /** `POST /createUser` per client address; default 20 an hour. */
   createUserPerAddress: RateLimitRule | false;
+  /** `POST /changePassword` per user; default 5 a minute. */
+  changePasswordPerUser: RateLimitRule | false;
+  /** `POST /changePassword` per client address; default 20 a minute. */
+  changePasswordPerAddress: RateLimitRule | false;
+  /** `POST /addAccount` per user; default 20 a minute. */
+  addAccountPerUser: RateLimitRule | false;
+  /** Transfers refused as ACCOUNT_NOT_FOUND or CURRENCY_MISMATCH, per user: no enumerating payees; default 20 an hour. */
+  failedTransfersPerUser: RateLimitRule | false;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   tokenPerAddress: { limit: 30, windowSeconds: 60 },
-  tokenPerUsername: { limit: 10, windowSeconds: 60 },
+  tokenPerUsernameAndAddress: { limit: 10, windowSeconds: 60 },
+  tokenPerUsername: { limit: 100, windowSeconds: 3600 },
   createUserPerAddress: { limit: 20, windowSeconds: 3600 },
+  changePasswordPerUser: { limit: 5, windowSeconds: 60 },
+  changePasswordPerAddress: { limit: 20, windowSeconds: 60 },
+  addAccountPerUser: { limit: 20, windowSeconds: 60 },
+  failedTransfersPerUser: { limit: 20, windowSeconds: 3600 },
 };
 
 /**

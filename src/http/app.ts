@@ -31,8 +31,12 @@ export interface HttpOptions {
   rateLimits?: Partial<RateLimits> | false;
   /** Where rate-limit counters live; default in this process's memory. */
   rateLimitStore?: RateLimitStore;
-  /** Take the client address from the first `X-Forwarded-For` hop (only behind a proxy you control). Default false. */
-  trustProxy?: boolean;
+  /**
+   * Behind proxies you control: how many of them append to `X-Forwarded-For` (`true` is 1). The client address is
+   * the entry the farthest trusted proxy appended, counted from the right, as Express's `trust proxy` does; entries
+   * to its left were written by the client and are never used. Default `false`: the socket's address.
+   */
+  trustProxy?: boolean | number;
   /** Default: errors to `console.error`, no per-request lines. */
   logger?: HttpLogger;
   /** Serve the interactive API reference at `/docs`; default true. */
@@ -47,7 +51,10 @@ const DEFAULT_LOGGER: HttpLogger = {
 export interface HttpApp {
   basePath: string;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** Trusted proxy hops (0: none). */
+  trustProxy: number;
+  /** The client address: from `X-Forwarded-For` as the trusted proxies wrote it, else the transport's. */
+  clientAddress(forwardedFor: string | null | undefined, transportAddress: string | undefined): string;
   handle(req: HttpRequest): Promise<HttpResponse>;
 }
 
@@ -57,13 +64,18 @@ function normaliseBasePath(path: string | undefined): string {
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
+/** Password hashes one client address may have in flight at once (`/token`, `/createUser`, `/changePassword`). */
+const HASHES_IN_FLIGHT_PER_ADDRESS = 4;
+
 /** Builds the app over a bank. Used by both transports; not needed directly. */
 export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
   const store = options.rateLimitStore ?? memoryRateLimitStore();
-  const off = { tokenPerAddress: false, tokenPerUsername: false, createUserPerAddress: false } as const;
-  const rules = options.rateLimits === false ? off : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const off = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((k) => [k, false])) as unknown as RateLimits;
+  const rules: RateLimits = options.rateLimits === false ? off : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const hashing = new Map<string, number>();
   const logger = options.logger ?? DEFAULT_LOGGER;
   const basePath = normaliseBasePath(options.basePath);
+  const hops = options.trustProxy === true ? 1 : typeof options.trustProxy === 'number' && options.trustProxy > 0 ? Math.floor(options.trustProxy) : 0;
   let openapi: unknown;
   const ctx: RouteContext = {
     bank,
@@ -75,6 +87,22 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
         throw new BankError('RATE_LIMITED', 'Too many attempts; try again later', {
           details: { retryAfterSeconds: hit.retryAfterSeconds },
         });
+      }
+    },
+    async admitHashing(address, run) {
+      // Admission control in front of password hashing: one address may have a few hashes in flight, never a
+      // flood that starves everyone else's logins of the hashing threads.
+      const inFlight = hashing.get(address) ?? 0;
+      if (inFlight >= HASHES_IN_FLIGHT_PER_ADDRESS) {
+        throw new BankError('RATE_LIMITED', 'Too many password checks in flight from this address; try again shortly', { details: { retryAfterSeconds: 1 } });
+      }
+      hashing.set(address, inFlight + 1);
+      try {
+        return await run();
+      } finally {
+        const left = (hashing.get(address) ?? 1) - 1;
+        if (left <= 0) hashing.delete(address);
+        else hashing.set(address, left);
       }
     },
     openapi: () => (openapi ??= buildOpenApiDocument({ basePath })),
@@ -100,7 +128,16 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
   return {
     basePath,
     bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: hops,
+    clientAddress(forwardedFor, transportAddress) {
+      if (hops > 0 && forwardedFor) {
+        const entries = forwardedFor.split(',').map((e) => e.trim()).filter(Boolean);
+        // Counted from the right: the rightmost entry is what the nearest trusted proxy saw.
+        const entry = entries[Math.max(0, entries.length - hops)];
+        if (entry) return entry;
+      }
+      return transportAddress || 'unknown';
+    },
     async handle(req) {
       const started = performance.now();
       const incoming = req.header('x-request-id');

@@ -53,18 +53,26 @@ function toResponse(method: string, response: HttpResponse): Response {
  * ```
  */
 export function createFetchHandler(bank: Bank, options: FetchHandlerOptions = {}): (request: Request) => Promise<Response> {
+  if (options.rateLimits !== false && !options.getClientAddress && !options.trustProxy) {
+    // Without it every client shares one rate-limit bucket: one attacker's failures would lock everyone out.
+    throw new BankError(
+      'CONFIGURATION_INVALID',
+      'createFetchHandler needs the client address for its rate limits: pass getClientAddress ' +
+        '(Bun: (req) => server.requestIP(req)?.address; Deno: the handler info remoteAddr.hostname; ' +
+        "Cloudflare Workers: (req) => req.headers.get('cf-connecting-ip')), or trustProxy behind your own proxy, or rateLimits: false",
+    );
+  }
   const app = createHttpApp(bank, options);
   return async (request) => {
     const url = new URL(request.url);
     const inBase = app.basePath === '' || url.pathname === app.basePath || url.pathname.startsWith(`${app.basePath}/`);
     if (!inBase) return toResponse(request.method, problemResponse('NOT_FOUND', `No endpoint at ${url.pathname}`));
-    const forwarded = app.trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
     const req: HttpRequest = {
       method: request.method,
       path: url.pathname.slice(app.basePath.length) || '/',
       query: url.searchParams,
       header: (name) => request.headers.get(name) ?? undefined,
-      clientAddress: options.getClientAddress?.(request) ?? (forwarded || 'unknown'),
+      clientAddress: app.clientAddress(request.headers.get('x-forwarded-for'), options.getClientAddress?.(request)),
       readBody: () => readBody(request, app.bodyLimitBytes),
     };
     return toResponse(request.method, await app.handle(req));

@@ -1,6 +1,6 @@
 import { schemas, usernameKey, type Account, type Bank, type LedgerEntry, type MovementResult, type Principal, type User } from 'bankcore';
 import type { HttpResponse } from './problem.js';
-import type { RateLimitRule } from 'bankcore';
+import { isBankError, type RateLimitRule, type RateLimits } from 'bankcore';
 import { bearerToken, queryObject, readPayload, type HttpRequest } from './request.js';
 import * as s from '../wire/schemas.js';
 
@@ -11,11 +11,9 @@ export interface RouteContext {
   bank: Bank;
   /** Counts an attempt against a rule; throws RATE_LIMITED when over it. A `false` rule is off. */
   limit(rule: RateLimitRule | false, key: string): Promise<void>;
-  rules: {
-    tokenPerAddress: RateLimitRule | false;
-    tokenPerUsername: RateLimitRule | false;
-    createUserPerAddress: RateLimitRule | false;
-  };
+  rules: RateLimits;
+  /** Runs a password hash for a client address, refusing (RATE_LIMITED) past a few in flight from it. */
+  admitHashing<T>(address: string, run: () => Promise<T>): Promise<T>;
   /** The OpenAPI document, built once on first use. */
   openapi(): unknown;
 }
@@ -99,37 +97,44 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     path: '/createUser',
-    async handle(req, { bank, limit, rules }) {
+    async handle(req, { bank, limit, rules, admitHashing }) {
       await limit(rules.createUserPerAddress, `createUser:addr:${req.clientAddress}`);
       // The wire body is exactly the core's input (`createUserBody` is its schema): the core validates it.
-      return json(201, userJson(await bank.register((await readPayload(req)) as { username: string; password: string })));
+      const body = (await readPayload(req)) as { username: string; password: string };
+      return json(201, userJson(await admitHashing(req.clientAddress, () => bank.register(body))));
     },
   },
   {
     method: 'POST',
     path: '/token',
-    async handle(req, { bank, limit, rules }) {
+    async handle(req, { bank, limit, rules, admitHashing }) {
       await limit(rules.tokenPerAddress, `token:addr:${req.clientAddress}`);
       const body = parse(s.tokenBody, await readPayload(req, { form: true }), 'token');
-      await limit(rules.tokenPerUsername, `token:user:${usernameKey(body.username)}`);
-      const token = await bank.login({ username: body.username, password: body.password });
+      const user = usernameKey(body.username);
+      await limit(rules.tokenPerUsernameAndAddress, `token:user-addr:${user}\u0000${req.clientAddress}`);
+      await limit(rules.tokenPerUsername, `token:user:${user}`);
+      const token = await admitHashing(req.clientAddress, () => bank.login({ username: body.username, password: body.password }));
       return json(200, { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresIn }, { pragma: 'no-cache' });
     },
   },
   {
     method: 'POST',
     path: '/changePassword',
-    async handle(req, { bank }) {
+    async handle(req, { bank, limit, rules, admitHashing }) {
       const me = await principalOf(req, bank);
-      await bank.changePassword(me, (await readPayload(req)) as { currentPassword: string; newPassword: string });
+      await limit(rules.changePasswordPerUser, `changePassword:user:${me.userId}`);
+      await limit(rules.changePasswordPerAddress, `changePassword:addr:${req.clientAddress}`);
+      const body = (await readPayload(req)) as { currentPassword: string; newPassword: string };
+      await admitHashing(req.clientAddress, () => bank.changePassword(me, body));
       return { status: 204, headers: { ...NO_STORE }, body: null };
     },
   },
   {
     method: 'POST',
     path: '/addAccount',
-    async handle(req, { bank }) {
+    async handle(req, { bank, limit, rules }) {
       const me = await principalOf(req, bank);
+      await limit(rules.addAccountPerUser, `addAccount:user:${me.userId}`);
       const body = parse(s.addAccountBody, await readPayload(req), 'addAccount');
       return json(201, accountJson(await bank.openAccount(me, body)));
     },
@@ -139,10 +144,16 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     path: '/transfer',
-    async handle(req, { bank }) {
+    async handle(req, { bank, limit, rules }) {
       const me = await principalOf(req, bank);
       const body = parse(s.transferBody, await readPayload(req), 'transfer');
-      return movementJson(await bank.transfer(me, { ...body, ...idempotencyKey(req) }));
+      try {
+        return movementJson(await bank.transfer(me, { ...body, ...idempotencyKey(req) }));
+      } catch (error) {
+        // Each payee that does not exist (or takes another currency) is one probe: enumeration runs out of them.
+        if (isBankError(error, 'ACCOUNT_NOT_FOUND') || isBankError(error, 'CURRENCY_MISMATCH')) await limit(rules.failedTransfersPerUser, `transfer-failed:user:${me.userId}`);
+        throw error;
+      }
     },
   },
   {

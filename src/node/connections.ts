@@ -23,7 +23,11 @@ export function guardConnections(server: Server, perAddress: number, firstByteTi
     });
     // The HTTP parser consumes the socket directly, so watch its byte count rather than listening for data.
     const timer = setTimeout(() => {
-      if (socket.bytesRead === 0) socket.destroy();
+      // After the poll phase: a busy loop runs due timers before it reads sockets, so bytes that did arrive are
+      // counted before the verdict.
+      setImmediate(() => {
+        if (socket.bytesRead === 0) socket.destroy();
+      });
     }, firstByteTimeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
@@ -58,5 +62,6 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     `content-length: ${Buffer.byteLength(body)}`,
     'connection: close',
   ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  // Then close both ways: a client still trickling bytes must not keep a half-open socket alive.
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }

@@ -97,7 +97,7 @@ export function createHttpHandler(bank: Bank, options: HttpOptions = {}): NodeHa
       if (next) return next();
       return send(req, res, problemResponse('NOT_FOUND', `No endpoint at ${fullPath}`));
     }
-    const forwarded = app.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+
     const request: HttpRequest = {
       method: req.method ?? 'GET',
       path: fullPath.slice(app.basePath.length) || '/',
@@ -106,7 +106,7 @@ export function createHttpHandler(bank: Bank, options: HttpOptions = {}): NodeHa
         const value = req.headers[name];
         return Array.isArray(value) ? value.join(', ') : value;
       },
-      clientAddress: forwarded || req.socket.remoteAddress || 'unknown',
+      clientAddress: app.clientAddress(req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress),
       readBody: () => readBody(req, app.bodyLimitBytes),
     };
     app.handle(request).then(

@@ -20,7 +20,10 @@ export interface ServerOptions extends HttpOptions {
   keepAliveTimeoutMs?: number;
   /** Most open connections at once; default 1 000. */
   maxConnections?: number;
-  /** Most open connections from one client address; default 64 (so one client cannot hold them all). */
+  /**
+   * Most open connections from one socket address; default 256, a quarter of `maxConnections`, so one client cannot
+   * hold them all (behind a reverse proxy, that proxy's pool must stay below it).
+   */
   maxConnectionsPerAddress?: number;
   /** A connection that has sent no byte after this long is cut, ms; default 2 000 (well before `headersTimeoutMs`). */
   firstByteTimeoutMs?: number;
@@ -60,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createHttpHandler(bank, options),
   );
   server.maxConnections = options.maxConnections ?? 1_000;
-  guardConnections(server, options.maxConnectionsPerAddress ?? 64, options.firstByteTimeoutMs ?? 2_000);
+  guardConnections(server, options.maxConnectionsPerAddress ?? 256, options.firstByteTimeoutMs ?? 2_000);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,4 +1,6 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
@@ -26,7 +28,15 @@ export default defineConfig([
     // Gives the CJS build an `import.meta.url`, which the worker pool uses to find its worker script.
     shims: true,
     // The worker script is plain ESM, copied beside the entry that starts it.
-    onSuccess: async () => copyFile('src/node/hash-worker.mjs', 'dist/hash-worker.mjs'),
+    onSuccess: async () => {
+      await copyFile('src/node/hash-worker.mjs', 'dist/hash-worker.mjs');
+      // The /docs assets travel inside the package: swagger-ui-dist is only a development dependency.
+      const swagger = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+      await mkdir('dist/docs', { recursive: true });
+      for (const name of ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-bundle.js.LICENSE.txt', 'favicon-32x32.png', 'LICENSE', 'NOTICE']) {
+        await copyFile(join(swagger, name), join('dist/docs', name));
+      }
+    },
   },
   {
     entry: { cli: 'src/cli/index.ts' },

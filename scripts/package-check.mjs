@@ -2,7 +2,7 @@
 // and require every sub-path, check that `bankcore` and `bankcore/memory` do not need `mongodb`, and run
 // examples/embedded.ts. Finishes with publint and @arethetypeswrong/cli. Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,9 +25,16 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
   step('installed the tarball into an empty project (mongodb not installed)');
+  const node = (args) => run(process.execPath, args, app);
+  for (const unwanted of ['@scarf', 'swagger-ui-dist']) {
+    if (existsSync(join(app, 'node_modules', unwanted))) throw new Error(`installing bankcore pulled in ${unwanted}`);
+  }
+  node(['--input-type=module', '-e', `import { createBank } from 'bankcore'; import { memoryAdapter } from 'bankcore/memory'; import { createFetchHandler } from 'bankcore/http';
+    const h = createFetchHandler(createBank({ storage: memoryAdapter(), tokens: { secret: 'x'.repeat(32) } }), { rateLimits: false });
+    for (const p of ['/docs', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css']) { const r = await h(new Request('http://x' + p)); if (r.status !== 200) throw new Error(p + ' answered ' + r.status); }`]);
+  step('no install-time analytics in the dependency tree (@scarf/scarf), and /docs serves its assets from the package');
 
   const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node', 'bankcore/sqlite'];
-  const node = (args) => run(process.execPath, args, app);
   node(['--input-type=module', '-e', `for (const p of ${JSON.stringify(lean)}) { const m = await import(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }`]);
   node(['-e', `for (const p of ${JSON.stringify(lean)}) { const m = require(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }
     if (Object.keys(require.cache).some((k) => k.includes('/node_modules/mongodb/'))) throw new Error('mongodb was loaded');`]);

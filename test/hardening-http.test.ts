@@ -2,10 +2,12 @@
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createPasswordHasher, type PasswordHasher } from 'bankcore';
 import { createFetchHandler } from 'bankcore/http';
 import { startServer } from 'bankcore/node';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
-import { serve, signUpOverHttp } from './support/http.js';
+import { startCli } from './support/cli.js';
+import { caller, serve, signUpOverHttp } from './support/http.js';
 
 /** Sends raw bytes on a fresh connection and resolves with everything the server answers before closing. */
 function raw(url: string, bytes: string, waitMs = 3_000): Promise<string> {
@@ -101,11 +103,26 @@ describe('hardening: rate limits and admission control', () => {
     await client.close();
   });
 
-  it('rate-limits /changePassword per user, and no flood of wrong guesses delays another user’s login past 2 s', async () => {
-    // The default hashing (argon2id, 19 MiB): the cost that made the starvation real.
-    const client = await serve('node:http', { trustProxy: true }, makeBank({ passwordHashing: undefined }));
+  it('rate-limits /changePassword per user, and lets a flood of wrong guesses run at most 4 password checks at once', async () => {
+    // The default hashing (argon2id, 19 MiB), counted: the starvation was many such checks queued at once.
+    const real = createPasswordHasher();
+    let inFlight = 0;
+    let most = 0;
+    const counted: PasswordHasher = {
+      hash: (p) => real.hash(p),
+      async verify(p, stored) {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await real.verify(p, stored);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const client = await serve('node:http', { trustProxy: true }, makeBank({ passwordHasher: counted }));
     const guesser = await signUpOverHttp(client, 'guesser', 'guesser-long-password');
     await signUpOverHttp(client, 'bystander', 'bystander-long-password');
+    most = 0;
     const guesses = Array.from({ length: 64 }, (_, i) =>
       client.call('POST', '/changePassword', { json: { currentPassword: `wrong-${i}`, newPassword: 'a-new-long-password' }, token: guesser, headers: at('198.51.100.66') }),
     );
@@ -114,9 +131,11 @@ describe('hardening: rate limits and admission control', () => {
     const loginMs = performance.now() - started;
     const statuses = (await Promise.all(guesses)).map((r) => r.status);
     expect(login.status).toBe(200);
-    expect(loginMs).toBeLessThan(2_000);
+    // Structural, not timed: the flood reaches the hasher at most 4 at a time (plus the bystander's own check).
+    expect(most).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(59);
+    console.log(`changePassword flood: bystander login took ${loginMs.toFixed(0)} ms (informational; benchmarks measure, tests do not time)`);
     await client.close();
   }, 60_000);
 
@@ -156,4 +175,42 @@ describe('hardening: rate limits and admission control', () => {
     expect(() => createFetchHandler(makeBank(), { rateLimits: false })).not.toThrow();
     expect(() => createFetchHandler(makeBank(), { getClientAddress: () => '203.0.113.1' })).not.toThrow();
   });
+});
+
+describe('hardening: one user with many accounts', () => {
+  it('pages GET /balance, so one user’s account list is never one huge response', async () => {
+    const client = await serve('node:http', { rateLimits: false });
+    const me = await signUpOverHttp(client, 'collector');
+    for (let i = 0; i < 7; i++) expect((await client.call('POST', '/addAccount', { json: { bankCode: 'PAGE1', accountNumber: `P${1000 + i}` }, token: me })).status).toBe(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await client.call('GET', `/balance?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: me });
+      expect(page.body.accounts.length).toBeLessThanOrEqual(3);
+      seen.push(...page.body.accounts.map((a: { accountNumber: string }) => a.accountNumber));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `P${1000 + i}`));
+    expect((await client.call('GET', '/balance?limit=0', { token: me })).status).toBe(422);
+    await client.close();
+  });
+});
+
+describe('hardening: development settings', () => {
+  it('turns rate limits off with BANK_RATE_LIMITS=off, and says so loudly at start', async () => {
+    const server = await startCli({ BANK_RATE_LIMITS: 'off', BANK_DATA_DIR: '', BANK_JWT_SECRET: 'a-development-secret-of-32-bytes-or-more' });
+    try {
+      expect(server.output()).toContain('WARNING: RATE LIMITS ARE OFF');
+      const call = caller(server.url);
+      for (let i = 0; i < 25; i++) expect((await call('POST', '/createUser', { json: { username: `dev${i}`, password: 'a-long-dev-password' } })).status).toBe(201);
+    } finally {
+      await server.stop();
+    }
+    const strict = await startCli({ BANK_DATA_DIR: '', BANK_JWT_SECRET: 'a-development-secret-of-32-bytes-or-more' });
+    try {
+      expect(strict.output()).not.toContain('RATE LIMITS ARE OFF');
+    } finally {
+      await strict.stop();
+    }
+  }, 60_000);
 });

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   console.log(`bankcore: storage ${storage.description}`);
-  if (rateLimitsOff) console.warn('bankcore: WARNING: RATE LIMITS ARE OFF (BANK_RATE_LIMITS=off): for development only, never expose this server');
+  if (rateLimitsOff) console.log('bankcore: WARNING: RATE LIMITS ARE OFF (BANK_RATE_LIMITS=off): for development only, never expose this server');
   console.log(`listening on ${running.url}`);
 }
 

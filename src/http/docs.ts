@@ -2,8 +2,10 @@ import { BankError } from 'bankcore';
 import type { HttpResponse } from './problem.js';
 import type { Route } from './routes.js';
 
-// The interactive API reference at /docs: Swagger UI from the swagger-ui-dist package, served by this server
-// (no CDN, works offline) over /openapi.json. Relative URLs keep it working under any base path.
+// The interactive API reference at /docs: Swagger UI, served by this server (no CDN, works offline) over
+// /openapi.json. Relative URLs keep it working under any base path. Its files are copied from swagger-ui-dist into
+// dist/docs at build time, so the published package depends on neither swagger-ui-dist nor the install-time
+// analytics script that package pulls in (@scarf/scarf).
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -34,8 +36,12 @@ const cache = new Map<string, Promise<Uint8Array>>();
 async function readAsset(name: string): Promise<Uint8Array> {
   // Loaded on first use, so runtimes without a file system can still use the rest of the API.
   const [{ readFile }, { createRequire }, { dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:module'), import('node:path')]);
-  const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  return readFile(join(dir, name));
+  try {
+    return await readFile(new URL(`./docs/${name}`, import.meta.url));
+  } catch {
+    // Running from the sources (tests, `npm start`): the development copy of swagger-ui-dist.
+    return readFile(join(dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')), name));
+  }
 }
 
 function asset(name: string): Promise<Uint8Array> {

@@ -118,10 +118,14 @@ export function buildOpenApiDocument(options: { basePath?: string } = {}): Recor
       },
       '/balance': {
         get: {
-          summary: 'Own accounts with balances (or one, by query)',
+          summary: 'Own accounts with balances, a page at a time (or one, by query)',
           security: bearer,
-          parameters: refQuery(false),
-          responses: { ...ok('200', 'Accounts', z.object({ accounts: z.array(s.accountResponse) })), ...AUTHED, '404': problem('Account not found'), '422': problem('Validation failed') },
+          parameters: [
+            ...refQuery(false),
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 } },
+            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+          ],
+          responses: { ...ok('200', 'Accounts', z.object({ accounts: z.array(s.accountResponse), nextCursor: z.string().nullable() })), ...AUTHED, '404': problem('Account not found'), '422': problem('Validation failed') },
         },
       },
       '/transactions': {

@@ -163,11 +163,14 @@ export const ROUTES: Route[] = [
       const me = await principalOf(req, bank);
       // The common case, no query, skips parsing altogether.
       const query = req.query.size === 0 ? {} : parse(s.balanceQuery, queryObject(req), 'balance query');
-      const accounts =
-        query.bankCode !== undefined && query.accountNumber !== undefined
-          ? [await bank.getAccount(me, { bankCode: query.bankCode, accountNumber: query.accountNumber })]
-          : await bank.balances(me);
-      return json(200, { accounts: accounts.map(accountJson) });
+      if (query.bankCode !== undefined && query.accountNumber !== undefined) {
+        return json(200, { accounts: [accountJson(await bank.getAccount(me, { bankCode: query.bankCode, accountNumber: query.accountNumber }))], nextCursor: null });
+      }
+      // Pages of at most `limit` (default 100): one user's list never becomes one huge response.
+      const all = await bank.balances(me);
+      const start = query.cursor === undefined ? 0 : Number(query.cursor);
+      const end = start + (query.limit ?? 100);
+      return json(200, { accounts: all.slice(start, end).map(accountJson), nextCursor: end < all.length ? String(end) : null });
     },
   },
   {

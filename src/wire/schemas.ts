@@ -40,7 +40,12 @@ const limitParam = z
   .pipe(z.int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
 export const balanceQuery = z
-  .object({ bankCode: core.bankCodeSchema.optional(), accountNumber: core.accountNumberSchema.optional() })
+  .object({
+    bankCode: core.bankCodeSchema.optional(),
+    accountNumber: core.accountNumberSchema.optional(),
+    limit: z.string().regex(/^[0-9]{1,3}$/, 'must be an integer from 1 to 100').transform(Number).pipe(z.int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100')).optional(),
+    cursor: z.string().regex(/^[1-9][0-9]{0,5}$/, 'is not a cursor returned by /balance').optional(),
+  })
   .refine((q) => (q.bankCode === undefined) === (q.accountNumber === undefined), {
     message: 'bankCode and accountNumber go together',
     path: ['accountNumber'],

@@ -47,16 +47,17 @@ describe('hardening: passwords', () => {
 });
 
 describe('hardening: what a transfer reveals', () => {
-  it('refuses a transfer into another currency without naming the currency the payee holds', async () => {
+  it('answers a transfer to another user’s account in another currency exactly like one to a missing account', async () => {
     const bank = makeBank();
     const [ann, bob] = [await userIn(bank, 'ann'), await userIn(bank, 'bob')];
     await bank.openAccount(ann, acct('A001'));
     await bank.openAccount(bob, { ...acct('B001'), currency: 'EUR' });
     await bank.deposit(ann, { account: acct('A001'), amount: 5 });
     const error = await bankErrorOf(bank.transfer(ann, { from: acct('A001'), to: acct('B001'), amount: 1 }));
-    expect(error.code).toBe('CURRENCY_MISMATCH');
+    const missing = await bankErrorOf(bank.transfer(ann, { from: acct('A001'), to: acct('B999'), amount: 1 }));
+    expect(error.code).toBe('ACCOUNT_NOT_FOUND');
+    expect(JSON.stringify(error).replaceAll('B001', 'B999')).toBe(JSON.stringify(missing));
     expect(JSON.stringify(error)).not.toContain('EUR');
-    expect(error.message).not.toContain('EUR');
   });
 });
 

@@ -151,13 +151,15 @@ describe('transfers', () => {
     expect((await bank.getAccount(alice, acct('A001'))).balance).toBe(99);
   });
 
-  it('rejects a transfer to a missing account, to the same account, and across currencies', async () => {
+  it('rejects a transfer to a missing account, to the same account, and across currencies (another user’s other-currency account answers as missing)', async () => {
     const { bank, alice, bob } = await twoUsers();
     await bank.openAccount(bob, { ...acct('E001'), currency: 'EUR' });
+    await bank.openAccount(alice, { ...acct('E002'), currency: 'EUR' });
     await bank.deposit(alice, { account: acct('A001'), amount: 99 });
     expect((await bankErrorOf(bank.transfer(alice, { from: acct('A001'), to: acct('Z999'), amount: 1 }))).code).toBe('ACCOUNT_NOT_FOUND');
     expect((await bankErrorOf(bank.transfer(alice, { from: acct('A001'), to: acct('a001'), amount: 1 }))).code).toBe('VALIDATION_FAILED');
-    expect((await bankErrorOf(bank.transfer(alice, { from: acct('A001'), to: acct('E001'), amount: 1 }))).code).toBe('CURRENCY_MISMATCH');
+    expect((await bankErrorOf(bank.transfer(alice, { from: acct('A001'), to: acct('E001'), amount: 1 }))).code).toBe('ACCOUNT_NOT_FOUND');
+    expect((await bankErrorOf(bank.transfer(alice, { from: acct('A001'), to: acct('E002'), amount: 1 }))).code).toBe('CURRENCY_MISMATCH');
     expect((await bank.getAccount(alice, acct('A001'))).balance).toBe(99);
     expect((await bank.verify()).ok).toBe(true);
   });

@@ -117,8 +117,11 @@ export function createMovements(ctx: MovementContext) {
       const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
       if (!to) throw accountNotFound(input.to);
       if (from.currency !== to.currency) {
-        // Says that the payee exists (as a bank's payee check does) but never which currency another user holds.
-        throw new BankError('CURRENCY_MISMATCH', `The payee account does not take ${from.currency}`, { details: { fromCurrency: from.currency } });
+        // Another user's account in another currency answers as a missing one: a transfer may confirm that a payee
+        // exists in the payer's currency (a bank's payee check), never what another user holds. Between the
+        // caller's own accounts the mismatch is said as it is.
+        if (to.ownerId !== principal.userId) throw accountNotFound(input.to);
+        throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, { details: { fromCurrency: from.currency, toCurrency: to.currency } });
       }
       return {
         type: 'transfer',

@@ -5,7 +5,7 @@
 // settlement account as an updated row, the naive design, to show what is avoided. Write conflicts are counted
 // from the driver's command monitoring (code 112, WriteConflict), per 1,000 deposits.
 import { MongoClient } from 'mongodb';
-import { settlementId, type CommitPlan, type StorageAdapter, type StoredAccount } from 'bankcore';
+import { emptyAccount, settlementId, type CommitPlan, type StorageAdapter, type StoredAccount } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { mongodbAdapter } from 'bankcore/mongodb';
 import { startMongoDouble } from '../test/support/mongo-double/server.js';
@@ -17,21 +17,14 @@ type Variant = 'with settlement leg' | 'without settlement leg' | 'settlement as
 
 function accountOf(i: number, ownerId: string | null): StoredAccount {
   const settlement = ownerId === null;
-  return {
+  return emptyAccount({
     id: settlement ? settlementId('USD') : `bench-acct-${i}`,
     ownerId,
     bankCode: settlement ? '@world' : 'BENCH',
     accountNumber: settlement ? 'USD' : `D${String(i).padStart(6, '0')}`,
     currency: 'USD',
-    balance: 0,
-    pending: 0,
-    available: 0,
-    status: 'active',
-    overdraftLimit: 0,
-    entryCount: 0,
     createdAt: new Date(),
-    lastEntryAt: null,
-  };
+  });
 }
 
 let seq = 0;

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { settlementId, type AccountGuard, type StorageAdapter, type StoredAccount } from 'bankcore';
+import { emptyAccount, settlementId, type AccountGuard, type StorageAdapter, type StoredAccount } from 'bankcore';
 import { hasJournal, readJournalDirectory, type V1Posting } from './journal-v1.js';
 
 /** Where imported journal files are moved, inside the data directory: kept, never imported twice. */
@@ -28,7 +28,7 @@ export async function importJournal(dir: string, storage: StorageAdapter): Promi
     } else if (change.t === 'password') {
       await storage.updatePassword(change.userId, change.passwordHash, change.credentialVersion);
     } else if (change.t === 'account') {
-      const account: StoredAccount = { ...change.account, balance: 0, pending: 0, available: 0, status: 'active', overdraftLimit: 0, entryCount: 0, lastEntryAt: null };
+      const account = emptyAccount(change.account);
       if (!(await storage.createAccount(account))) throw new Error(`the target already has account ${account.bankCode}/${account.accountNumber}: import into an empty store`);
       accounts.set(account.id, account);
       count.accounts++;
@@ -56,10 +56,7 @@ async function settlement(storage: StorageAdapter, currency: string): Promise<St
   const id = settlementId(currency);
   const existing = await storage.findAccountById(id);
   if (existing) return existing;
-  const account: StoredAccount = {
-    id, ownerId: null, bankCode: '@world', accountNumber: currency, currency, balance: 0, pending: 0, available: 0,
-    status: 'active', overdraftLimit: 0, entryCount: 0, createdAt: new Date(0), lastEntryAt: null,
-  };
+  const account = emptyAccount({ id, ownerId: null, bankCode: '@world', accountNumber: currency, currency, createdAt: new Date(0) });
   await storage.createAccount(account);
   return account;
 }

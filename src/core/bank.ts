@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BankError, isBankError } from './errors.js';
 import { newId as defaultId } from './ids.js';
-import { copyHold, copyTransaction, publicAccount } from './commit.js';
+import { copyHold, copyTransaction, emptyAccount, publicAccount } from './commit.js';
 import { createLedger } from './ledger.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createOperator, type Operator } from './operator.js';
@@ -257,21 +257,7 @@ export function createBank(options: BankOptions): Bank {
       if ((await storage.listAccounts(principal.userId)).length >= maxAccountsPerUser) {
         throw new BankError('LIMIT_EXCEEDED', `A user may hold at most ${maxAccountsPerUser} accounts`, { details: { max: maxAccountsPerUser } });
       }
-      const account: StoredAccount = {
-        id: newId(),
-        ownerId: principal.userId,
-        bankCode: parsed.bankCode,
-        accountNumber: parsed.accountNumber,
-        currency: parsed.currency,
-        balance: 0,
-        pending: 0,
-        available: 0,
-        status: 'active',
-        overdraftLimit: 0,
-        entryCount: 0,
-        createdAt: now(),
-        lastEntryAt: null,
-      };
+      const account = emptyAccount({ id: newId(), ownerId: principal.userId, bankCode: parsed.bankCode, accountNumber: parsed.accountNumber, currency: parsed.currency, createdAt: now() });
       if (!(await storage.createAccount(account))) {
         throw new BankError('ACCOUNT_EXISTS', `Account ${account.bankCode}/${account.accountNumber} already exists`, {
           details: { bankCode: account.bankCode, accountNumber: account.accountNumber },

@@ -52,6 +52,11 @@ export interface CommitRefusal {
 
 const refuse = (reason: RefusalReason, accountId: string | null = null): CommitRefusal => ({ reason, accountId });
 
+/** A new, empty account: no money, no entries, active, no overdraft. */
+export function emptyAccount(fields: Pick<Account, 'id' | 'ownerId' | 'bankCode' | 'accountNumber' | 'currency' | 'createdAt'>): StoredAccount {
+  return { ...fields, balance: 0, pending: 0, available: 0, status: 'active', overdraftLimit: 0, entryCount: 0, lastEntryAt: null };
+}
+
 /** The public shape of a stored account. */
 export function publicAccount(a: StoredAccount | Account): Account {
   return {

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { publicAccount, SETTLEMENT_ID_PREFIX } from './commit.js';
+import { emptyAccount, publicAccount, SETTLEMENT_ID_PREFIX } from './commit.js';
 import { BankError } from './errors.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
@@ -134,21 +134,7 @@ export function createLedger(ctx: LedgerContext) {
       found = (async () => {
         const existing = await ctx.storage.findAccountById(settlementId(currency));
         if (existing) return existing;
-        const account: StoredAccount = {
-          id: settlementId(currency),
-          ownerId: null,
-          bankCode: SETTLEMENT_BANK_CODE,
-          accountNumber: currency,
-          currency,
-          balance: 0,
-          pending: 0,
-          available: 0,
-          status: 'active',
-          overdraftLimit: 0,
-          entryCount: 0,
-          createdAt: ctx.now(),
-          lastEntryAt: null,
-        };
+        const account = emptyAccount({ id: settlementId(currency), ownerId: null, bankCode: SETTLEMENT_BANK_CODE, accountNumber: currency, currency, createdAt: ctx.now() });
         await ctx.storage.createAccount(account);
         return (await ctx.storage.findAccountById(account.id))!;
       })();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { copyHold, publicAccount } from './commit.js';
+import { copyHold } from './commit.js';
 import { BankError } from './errors.js';
 import {
   customerGuard,

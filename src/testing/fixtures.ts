@@ -1,5 +1,6 @@
 import {
   createBank,
+  emptyAccount,
   INSECURE_TEST_PASSWORD_HASHING,
   settlementId,
   type Bank,
@@ -32,22 +33,8 @@ export function storedUser(overrides: Partial<StoredUser> = {}): StoredUser {
 
 /** A customer account as storage keeps it, empty. */
 export function account(ownerId: string, overrides: Partial<StoredAccount> = {}): StoredAccount {
-  return {
-    id: fixtureId('a'),
-    ownerId,
-    bankCode: 'TEST1',
-    accountNumber: fixtureId('N').replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 34),
-    currency: 'USD',
-    balance: 0,
-    pending: 0,
-    available: 0,
-    status: 'active',
-    overdraftLimit: 0,
-    entryCount: 0,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    lastEntryAt: null,
-    ...overrides,
-  };
+  const fields = { id: fixtureId('a'), ownerId, bankCode: 'TEST1', accountNumber: fixtureId('N').replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 34), currency: 'USD', createdAt: new Date('2026-01-01T00:00:00Z') };
+  return { ...emptyAccount(fields), ...overrides };
 }
 
 /** The bank's settlement account of a currency (`@world/<currency>`), empty. */

@@ -1,6 +1,6 @@
 import type { EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
-import { accountFromRow, entryFromRow, holdFromBody, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type UserRow } from './rows.js';
+import { accountFromRow, entryFromRow, holdFromBody, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
 const PK = '(SELECT pk FROM accounts WHERE id = ?)';

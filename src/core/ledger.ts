@@ -14,6 +14,11 @@ export interface LedgerContext {
   maxAmount: number;
 }
 
+/** What the customer movements and the operator API need: the bank's storage, clock, ids, limits and its ledger. */
+export interface EngineContext extends LedgerContext {
+  ledger: Ledger;
+}
+
 /** What a committed change answers: the transaction or hold, and the customer accounts it touched, after it. */
 export interface Committed {
   transaction: Transaction | null;

@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { BankError } from './errors.js';
-import { accountNotFound, draftTransaction, emptyPlan, fingerprint, legGuard, type Committed, type Ledger, type LegsDraft } from './ledger.js';
+import { accountNotFound, draftTransaction, emptyPlan, fingerprint, legGuard, type Committed, type EngineContext, type LegsDraft } from './ledger.js';
 import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
 import type { StorageAdapter, StoredAccount } from './storage.js';
 import type { AccountRef, Metadata, MovementResult, Principal } from './types.js';
 
-/** What the movement functions need from the bank. */
-export interface MovementContext {
-  storage: StorageAdapter;
-  ledger: Ledger;
-  now: () => Date;
-  newId: () => string;
-  maxAmount: number;
-}
 
 /** Input of `bank.deposit` and `bank.withdraw`. */
 export interface DepositInput {
@@ -73,7 +65,7 @@ function toResult(principal: Principal, committed: Committed): MovementResult {
 const withMetadata = (payload: unknown[], metadata: Metadata | undefined) => (metadata === undefined ? payload : [...payload, metadata]);
 
 /** The bank's customer money movements, with their schemas built once for its `maxAmount`. */
-export function createMovements(ctx: MovementContext) {
+export function createMovements(ctx: EngineContext) {
   const singleSchema = singleAccountSchema(ctx.maxAmount);
   const transferInputSchema = transferSchema(ctx.maxAmount);
 

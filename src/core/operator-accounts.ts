@@ -1,24 +1,18 @@
 import { z } from 'zod';
 import { copyHold, copyTransaction, publicAccount } from './commit.js';
 import { BankError } from './errors.js';
-import { customerGuard, emptyPlan, isSettlement, type Ledger } from './ledger.js';
+import { customerGuard, emptyPlan, isSettlement, type EngineContext } from './ledger.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
 import { operatorAccountRefSchema, parseInput } from './schemas.js';
-import type { AccountUpdate, StorageAdapter, StoredAccount } from './storage.js';
+import type { AccountUpdate, StoredAccount } from './storage.js';
 import type { Account, AccountRef, AccountStatus, HistoryPage, Hold, HoldStatus, PointInTimeBalance, Transaction } from './types.js';
 
-interface Context {
-  storage: StorageAdapter;
-  ledger: Ledger;
-  now: () => Date;
-  maxAmount: number;
-}
 
 const limitSchema = z.int('must be an integer number of minor units').min(0, 'must not be negative');
 const holdStatusSchema = z.strictObject({ status: z.enum(['pending', 'captured', 'voided', 'expired']).optional() });
 
 /** The operator's account controls and reads. */
-export function createOperatorAccounts(ctx: Context) {
+export function createOperatorAccounts(ctx: EngineContext) {
   const { ledger, storage } = ctx;
 
   async function anyAccount(ref: unknown): Promise<StoredAccount> {

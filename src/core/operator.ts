@@ -10,21 +10,13 @@ import {
   legGuard,
   OPERATOR_SCOPE,
   type Committed,
-  type Ledger,
+  type EngineContext,
 } from './ledger.js';
 import { createOperatorAccounts, type OperatorAccounts } from './operator-accounts.js';
 import { amountSchema, idempotencyKeySchema, instantSchema, metadataSchema, operatorAccountRefSchema, parseInput, referenceSchema } from './schemas.js';
-import type { StorageAdapter, StoredAccount } from './storage.js';
+import type { StoredAccount } from './storage.js';
 import type { Account, AccountRef, Hold, Metadata, Transaction, TransactionType } from './types.js';
 
-/** What the operator API needs from the bank. */
-export interface OperatorContext {
-  storage: StorageAdapter;
-  ledger: Ledger;
-  now: () => Date;
-  newId: () => string;
-  maxAmount: number;
-}
 
 /** What an operator movement returns: the transaction and the customer accounts it touched, after it. */
 export interface OperatorResult {
@@ -80,7 +72,7 @@ function sumsToZeroPerCurrency(legs: Array<{ account: StoredAccount; amount: num
  * The operator API: money in and out, N-leg posts, holds, reversals and account controls, for the embedding
  * application and admin tools. It takes no principal: whoever holds the `Bank` holds it.
  */
-export function createOperator(ctx: OperatorContext) {
+export function createOperator(ctx: EngineContext) {
   const { ledger, storage } = ctx;
   const amount = amountSchema(ctx.maxAmount);
   const fundSchema = z.strictObject({ account: operatorAccountRefSchema, amount, ...options });

@@ -22,6 +22,7 @@ interface Target {
 export const SERVERS: Record<string, Target> = {
   raw: { name: 'raw node:http (40-byte JSON)', command: process.execPath, args: ['bench/servers/raw.mjs'] },
   bankcore: { name: 'bankcore', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap' } },
+  'bankcore-sqlite': { name: 'bankcore on SQLite', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap', BENCH_STORAGE: 'sqlite' } },
   express: { name: 'Express + jsonwebtoken', command: process.execPath, args: ['bench/peers/express.mjs'] },
   fastify: { name: 'Fastify + jsonwebtoken', command: process.execPath, args: ['bench/peers/fastify.mjs'] },
   fastapi: { name: 'FastAPI + uvicorn + PyJWT', command: '/usr/bin/python3', args: ['bench/peers/fastapi_app.py'] },
@@ -169,4 +170,13 @@ export async function httpScenarios(): Promise<Row[]> {
     }
   }
   return rows;
+}
+
+/** `npm run bench durable-http`: the durable default (SQLite, fsync before every answer) against raw node:http. */
+export async function durableHttpScenarios(): Promise<Row[]> {
+  const [raw, ours] = await measureAlternating(SERVERS['raw']!, SERVERS['bankcore-sqlite']!);
+  return [
+    { scenario: 'POST /deposit on the durable default (SQLite) vs raw node:http', measured: show(ours.deposit), baseline: show(raw.deposit), ratio: ours.deposit.rps / raw.deposit.rps, target: '≥ 0.3×', met: ours.deposit.rps / raw.deposit.rps >= 0.3 && ours.deposit.non2xx === 0 },
+    { scenario: 'GET /balance on the durable default (SQLite) vs raw node:http', measured: show(ours.balance), baseline: show(raw.balance), ratio: ours.balance.rps / raw.balance.rps, target: '–', met: null },
+  ];
 }

@@ -6,7 +6,7 @@ import { coreScenarios } from './core.js';
 import { durableScenarios } from './durable.js';
 import { loginScenarios } from './logins.js';
 import { memoryScenarios } from './memory.js';
-import { httpScenarios } from './http.js';
+import { durableHttpScenarios, httpScenarios } from './http.js';
 import { settlementScenarios } from './settlement.js';
 import { machine, table, type Row } from './lib.js';
 
@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   memory: memoryScenarios,
   durable: durableScenarios,
   settlement: settlementScenarios,
+  'durable-http': durableHttpScenarios,
 };
 
 const wanted = process.argv.slice(2);

@@ -8,10 +8,13 @@ import { createThreadedPasswordHasher } from 'bankcore/node';
 // BENCH_HASH=cheap for the request benchmarks (no logins measured); the default cost for the login storm.
 const hashing = process.env.BENCH_HASH === 'cheap' ? { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true } : undefined;
 const passwordHasher = process.env.BENCH_HASHER === 'single' ? undefined : createThreadedPasswordHasher(hashing);
-// With BENCH_STORAGE=mongodb and MONGODB_URI, the same server on MongoDB (a fresh database per run).
+// With BENCH_STORAGE=mongodb and MONGODB_URI, the same server on MongoDB (a fresh database per run); with
+// BENCH_STORAGE=sqlite, on the standalone server's durable default (a fresh file, fsync before every answer).
 const storage = process.env.BENCH_STORAGE === 'mongodb'
   ? (await import('bankcore/mongodb')).mongodbAdapter({ uri: process.env.MONGODB_URI, dbName: `bench_http_${Date.now()}` })
-  : memoryAdapter();
+  : process.env.BENCH_STORAGE === 'sqlite'
+    ? (await import('bankcore/sqlite')).sqliteAdapter({ filename: `${(await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/bench-sqlite-`)}/bankcore.db` })
+    : memoryAdapter();
 const bank = createBank({
   storage,
   tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' },

@@ -9,7 +9,7 @@ import { memoryAdapter } from 'bankcore/memory';
 const settle = async () => { for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); } return process.memoryUsage().rss; };
 const heap = () => process.memoryUsage().heapUsed;
 const storage = memoryAdapter();
-const bank = createBank({ storage, tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' }, passwordHashing: { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true } });
+const bank = createBank({ storage, tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' }, passwordHashing: { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true }, maxAccountsPerUser: 200_000 });
 globalThis.keepAlive = bank; // else V8 may collect the store once the loops no longer use it
 const ACCOUNTS = 100_000, ENTRIES = 1_000_000;
 const owners = [];

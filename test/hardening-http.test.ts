@@ -32,6 +32,7 @@ describe('hardening: what Node itself refuses', () => {
       const garbage = await raw(server.url, 'GARBAGE\r\n\r\n');
       expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
       expect(garbage).toContain('content-type: application/problem+json');
+      expect(garbage).toContain('cache-control: no-store');
       expect(problemOf(garbage)).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST', requestId: expect.any(String) });
       const huge = await raw(server.url, `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
       expect(problemOf(huge)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
@@ -191,7 +192,11 @@ describe('hardening: one user with many accounts', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `P${1000 + i}`));
-    expect((await client.call('GET', '/balance?limit=0', { token: me })).status).toBe(422);
+    const invalid = await client.call('GET', '/balance?limit=0', { token: me });
+    expect(invalid.status).toBe(422);
+    // Every response, errors included, says no-store.
+    expect(invalid.headers.get('cache-control')).toBe('no-store');
+    expect((await client.call('GET', '/nowhere')).headers.get('cache-control')).toBe('no-store');
     await client.close();
   });
 });

@@ -92,7 +92,8 @@ export function problemResponse(
     ...(extra.errors ? { errors: extra.errors } : {}),
     ...(extra.requestId ? { requestId: extra.requestId } : {}),
   };
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...extra.headers };
+  // An error is never cached: a retry must reach the server (and the README promises no-store on every response).
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...extra.headers };
   if (status === 401) {
     headers['www-authenticate'] = code === 'INVALID_CREDENTIALS' ? 'Bearer' : 'Bearer error="invalid_token"';
   }

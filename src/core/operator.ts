@@ -244,7 +244,8 @@ export function createOperator(ctx: EngineContext) {
       const original = await storage.findTransaction(id);
       if (!original) throw new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found');
       if (original.reversedBy !== null) throw new BankError('ALREADY_REVERSED', 'The transaction was already reversed');
-      const legs = await Promise.all(original.legs.map(async (l) => ({ account: (await storage.findAccountById(l.accountId))!, amount: -l.amount })));
+      // Through the ledger: a settlement leg resolves from its cache, never by summing its whole ledger (MongoDB).
+      const legs = await Promise.all(original.legs.map(async (l) => ({ account: await ledger.resolve(l), amount: -l.amount })));
       const at = ctx.now();
       const draft = { type: 'reversal' as const, legs, reference: input.reason ?? null, metadata: {}, initiatorId: null, reversalOf: original.id };
       return {

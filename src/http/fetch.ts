@@ -45,11 +45,13 @@ function toResponse(method: string, response: HttpResponse): Response {
  * Cloudflare Workers, Hono and anything else built on `fetch`.
  *
  * @param bank - from `createBank`.
- * @param options - see {@link FetchHandlerOptions}.
+ * @param options - see {@link FetchHandlerOptions}; with rate limits on (the default), `getClientAddress` (or
+ *   `trustProxy`) is required, so that one client's failures never count against everyone.
+ * @throws BankError CONFIGURATION_INVALID when rate limits are on and the client address cannot be found.
  * @example
  * ```ts
- * const handler = createFetchHandler(bank);
- * Bun.serve({ fetch: handler });            // or: app.mount('/bank', handler) in Hono
+ * const server = Bun.serve({ fetch: (req) => handler(req) });
+ * const handler = createFetchHandler(bank, { getClientAddress: (req) => server.requestIP(req)?.address });
  * ```
  */
 export function createFetchHandler(bank: Bank, options: FetchHandlerOptions = {}): (request: Request) => Promise<Response> {

@@ -5,7 +5,7 @@
 // settlement account as an updated row, the naive design, to show what is avoided. Write conflicts are counted
 // from the driver's command monitoring (code 112, WriteConflict), per 1,000 deposits.
 import { MongoClient } from 'mongodb';
-import { emptyAccount, settlementId, type CommitPlan, type StorageAdapter, type StoredAccount } from 'bankcore';
+import { emptyAccount, newSettlementAccount, type CommitPlan, type StorageAdapter, type StoredAccount } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { mongodbAdapter } from 'bankcore/mongodb';
 import { startMongoDouble } from '../test/support/mongo-double/server.js';
@@ -16,15 +16,8 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 type Variant = 'with settlement leg' | 'without settlement leg' | 'settlement as an updated row';
 
 function accountOf(i: number, ownerId: string | null): StoredAccount {
-  const settlement = ownerId === null;
-  return emptyAccount({
-    id: settlement ? settlementId('USD') : `bench-acct-${i}`,
-    ownerId,
-    bankCode: settlement ? '@world' : 'BENCH',
-    accountNumber: settlement ? 'USD' : `D${String(i).padStart(6, '0')}`,
-    currency: 'USD',
-    createdAt: new Date(),
-  });
+  if (ownerId === null) return newSettlementAccount('USD', new Date());
+  return emptyAccount({ id: `bench-acct-${i}`, ownerId, bankCode: 'BENCH', accountNumber: `D${String(i).padStart(6, '0')}`, currency: 'USD', createdAt: new Date() });
 }
 
 let seq = 0;

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyAccount, settlementId, type AccountGuard, type StorageAdapter, type StoredAccount } from 'bankcore';
+import { emptyAccount, newSettlementAccount, settlementId, type AccountGuard, type StorageAdapter, type StoredAccount } from 'bankcore';
 import { hasJournal, readJournalDirectory, type V1Posting } from './journal-v1.js';
 
 /** Where imported journal files are moved, inside the data directory: kept, never imported twice. */
@@ -53,10 +53,9 @@ function alive(pid: number): boolean {
 }
 
 async function settlement(storage: StorageAdapter, currency: string): Promise<StoredAccount> {
-  const id = settlementId(currency);
-  const existing = await storage.findAccountById(id);
+  const existing = await storage.findAccountById(settlementId(currency));
   if (existing) return existing;
-  const account = emptyAccount({ id, ownerId: null, bankCode: '@world', accountNumber: currency, currency, createdAt: new Date(0) });
+  const account = newSettlementAccount(currency, new Date(0));
   await storage.createAccount(account);
   return account;
 }

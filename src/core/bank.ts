@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BankError, isBankError } from './errors.js';
 import { newId as defaultId } from './ids.js';
 import { copyHold, copyTransaction, emptyAccount, publicAccount } from './commit.js';
-import { createLedger } from './ledger.js';
+import { createLedger, refusalError } from './ledger.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createOperator, type Operator } from './operator.js';
 import { createPrincipals } from './principals.js';
@@ -280,7 +280,7 @@ export function createBank(options: BankOptions): Bank {
       await principals.check(principal);
       const found = typeof id === 'string' && id.length <= 128 ? await storage.findTransaction(id) : null;
       const mine = found && (await storage.listAccounts(principal.userId)).some((a) => found.legs.some((l) => l.accountId === a.id));
-      if (!found || !mine) throw new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found');
+      if (!found || !mine) throw refusalError('transaction_not_found');
       return copyTransaction(found);
     },
 

@@ -1,8 +1,12 @@
+import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { CommitPlan, IdempotencyRecord, RefusalReason, StoredAccount } from './storage.js';
 import type { Account, AccountRef, Hold, LedgerEntry, Transaction } from './types.js';
 
 /** Every settlement account's id starts so (`@world/USD`); no customer account id can. */
-export const SETTLEMENT_ID_PREFIX = '@world/';
+export const SETTLEMENT_ID_PREFIX = `${SETTLEMENT_BANK_CODE}/`;
+
+/** The id of the settlement account of a currency. */
+export const settlementId = (currency: string) => `${SETTLEMENT_ID_PREFIX}${currency}`;
 
 /** What an adapter read, at the moment of applying, for {@link applyCommitPlan}. */
 export interface CommitInputs {
@@ -55,6 +59,11 @@ const refuse = (reason: RefusalReason, accountId: string | null = null): CommitR
 /** A new, empty account: no money, no entries, active, no overdraft. */
 export function emptyAccount(fields: Pick<Account, 'id' | 'ownerId' | 'bankCode' | 'accountNumber' | 'currency' | 'createdAt'>): StoredAccount {
   return { ...fields, balance: 0, pending: 0, available: 0, status: 'active', overdraftLimit: 0, entryCount: 0, lastEntryAt: null };
+}
+
+/** The bank's settlement account of a currency, `@world/<currency>`, new and empty. */
+export function newSettlementAccount(currency: string, createdAt: Date): StoredAccount {
+  return emptyAccount({ id: settlementId(currency), ownerId: null, bankCode: SETTLEMENT_BANK_CODE, accountNumber: currency, currency, createdAt });
 }
 
 /** The public shape of a stored account. */

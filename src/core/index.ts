@@ -1,10 +1,10 @@
 export { createBank, usernameKey } from './bank.js';
 export type { Bank, BankOperator, BankOptions, OpenAccountInput } from './bank.js';
-export { applyCommitPlan, copyEntry, copyHold, copyTransaction, emptyAccount, entryOf, isRefusal, publicAccount, SETTLEMENT_ID_PREFIX } from './commit.js';
+export { applyCommitPlan, copyEntry, copyHold, copyTransaction, emptyAccount, entryOf, newSettlementAccount, isRefusal, publicAccount, SETTLEMENT_ID_PREFIX, settlementId } from './commit.js';
 export type { CommitInputs, CommitOutcome, CommitRefusal, UnsequencedEntry } from './commit.js';
 export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';
-export { OPERATOR_SCOPE, settlementId } from './ledger.js';
+export { OPERATOR_SCOPE } from './ledger.js';
 export type { DepositInput, TransferInput } from './movements.js';
 export type { CaptureResult, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';
 export {

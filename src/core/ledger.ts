@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { emptyAccount, publicAccount, SETTLEMENT_ID_PREFIX } from './commit.js';
+import { newSettlementAccount, publicAccount, settlementId } from './commit.js';
 import { BankError } from './errors.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
@@ -43,8 +43,6 @@ export const OPERATOR_SCOPE = '@operator';
 /** How often a commit is planned again after a concurrent change to an account's settings made it stale. */
 const STALE_RETRIES = 8;
 
-/** The id of the settlement account of a currency. */
-export const settlementId = (currency: string) => `${SETTLEMENT_ID_PREFIX}${currency}`;
 /** True for the bank's own settlement accounts. */
 export const isSettlement = (account: { ownerId: string | null }) => account.ownerId === null;
 
@@ -80,6 +78,14 @@ const REFUSALS: Record<Exclude<RefusalReason, 'stale'>, (ref: AccountRef | null)
   transaction_not_found: () => new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found'),
   already_reversed: () => new BankError('ALREADY_REVERSED', 'The transaction was already reversed'),
 };
+
+/**
+ * The error for a refusal, whether storage refused a plan or the engine saw it coming while planning: one message
+ * per reason.
+ */
+export function refusalError(reason: Exclude<RefusalReason, 'stale'>, ref: AccountRef | null = null): BankError {
+  return REFUSALS[reason](ref);
+}
 
 /** The guard of a customer account: its status, and available down to `-overdraftLimit`. */
 export function customerGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ['active']): AccountGuard {
@@ -139,7 +145,7 @@ export function createLedger(ctx: LedgerContext) {
       found = (async () => {
         const existing = await ctx.storage.findAccountById(settlementId(currency));
         if (existing) return existing;
-        const account = emptyAccount({ id: settlementId(currency), ownerId: null, bankCode: SETTLEMENT_BANK_CODE, accountNumber: currency, currency, createdAt: ctx.now() });
+        const account = newSettlementAccount(currency, ctx.now());
         await ctx.storage.createAccount(account);
         return (await ctx.storage.findAccountById(account.id))!;
       })();
@@ -195,7 +201,7 @@ export function createLedger(ctx: LedgerContext) {
           throw keyReused();
         case 'refused': {
           if (result.reason === 'stale') continue;
-          throw REFUSALS[result.reason](await refOf(plan, result.accountId));
+          throw refusalError(result.reason, await refOf(plan, result.accountId));
         }
       }
     }
@@ -210,7 +216,16 @@ export function createLedger(ctx: LedgerContext) {
     return account && { bankCode: account.bankCode, accountNumber: account.accountNumber };
   }
 
-  return { settlement, resolve, read, earlier, commit };
+  /**
+   * The plan that posts a draft now: a new transaction id, the clock's time, and each leg's guard (accounts in
+   * `statuses`; settlement accounts derived, with no floor). Callers add what else their change does.
+   */
+  function postingPlan(draft: LegsDraft, idempotency: IdempotencyClaim | null, statuses: readonly AccountStatus[] = ['active']): CommitPlan {
+    const at = ctx.now();
+    return { ...emptyPlan(at, idempotency), transaction: draftTransaction(ctx.newId(), draft, at), guards: draft.legs.map((l) => legGuard(l.account, statuses)) };
+  }
+
+  return { settlement, resolve, read, earlier, commit, postingPlan };
 }
 
 function fromRecord(record: IdempotencyRecord): Committed {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BankError } from './errors.js';
-import { accountNotFound, draftTransaction, emptyPlan, fingerprint, legGuard, type Committed, type EngineContext, type LegsDraft } from './ledger.js';
+import { accountNotFound, fingerprint, type Committed, type EngineContext, type LegsDraft } from './ledger.js';
 import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
 import type { StorageAdapter, StoredAccount } from './storage.js';
 import type { AccountRef, Metadata, MovementResult, Principal } from './types.js';
@@ -72,11 +72,7 @@ export function createMovements(ctx: EngineContext) {
   /** Posts legs built from fresh reads, each time the ledger plans (again). */
   async function post(principal: Principal, key: string | undefined, print: string, draft: () => Promise<LegsDraft>): Promise<MovementResult> {
     const idempotency = key === undefined ? null : { scope: principal.userId, key, fingerprint: print };
-    const committed = await ctx.ledger.commit(async () => {
-      const d = await draft();
-      const at = ctx.now();
-      return { ...emptyPlan(at, idempotency), transaction: draftTransaction(ctx.newId(), d, at), guards: d.legs.map((l) => legGuard(l.account)) };
-    });
+    const committed = await ctx.ledger.commit(async () => ctx.ledger.postingPlan(await draft(), idempotency));
     return toResult(principal, committed);
   }
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { copyHold, copyTransaction, publicAccount } from './commit.js';
-import { BankError } from './errors.js';
-import { customerGuard, emptyPlan, isSettlement, type EngineContext } from './ledger.js';
+import { customerGuard, emptyPlan, isSettlement, refusalError, type EngineContext } from './ledger.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
-import { operatorAccountRefSchema, parseInput } from './schemas.js';
+import { invalidInput, operatorAccountRefSchema, parseInput } from './schemas.js';
 import type { AccountUpdate, StoredAccount } from './storage.js';
 import type { Account, AccountRef, AccountStatus, HistoryPage, Hold, HoldStatus, PointInTimeBalance, Transaction } from './types.js';
 
@@ -22,7 +21,7 @@ export function createOperatorAccounts(ctx: EngineContext) {
   async function customer(ref: unknown): Promise<StoredAccount> {
     const account = await anyAccount(ref);
     if (isSettlement(account)) {
-      throw new BankError('VALIDATION_FAILED', 'A settlement account cannot be frozen, closed or given a limit', { details: { issues: [{ path: 'account', message: 'must be a customer account' }] } });
+      throw invalidInput('operator', 'account', 'must be a customer account: a settlement account cannot be frozen, closed or given a limit');
     }
     return account;
   }
@@ -61,7 +60,7 @@ export function createOperatorAccounts(ctx: EngineContext) {
     /** Any transaction by id. */
     getTransaction: async (id: string): Promise<Transaction> => {
       const found = typeof id === 'string' && id.length <= 128 ? await storage.findTransaction(id) : null;
-      if (!found) throw new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found');
+      if (!found) throw refusalError('transaction_not_found');
       return copyTransaction(found);
     },
     /** An account's holds, oldest first; only those with `status` when given. */

@@ -3,17 +3,16 @@ import { copyHold } from './commit.js';
 import { BankError } from './errors.js';
 import {
   customerGuard,
-  draftTransaction,
   emptyPlan,
   fingerprint,
   isSettlement,
-  legGuard,
+  refusalError,
   OPERATOR_SCOPE,
   type Committed,
   type EngineContext,
 } from './ledger.js';
 import { createOperatorAccounts, type OperatorAccounts } from './operator-accounts.js';
-import { amountSchema, idempotencyKeySchema, instantSchema, metadataSchema, operatorAccountRefSchema, parseInput, referenceSchema } from './schemas.js';
+import { amountSchema, idempotencyKeySchema, instantSchema, invalidInput, metadataSchema, operatorAccountRefSchema, parseInput, referenceSchema } from './schemas.js';
 import type { StoredAccount } from './storage.js';
 import type { Account, AccountRef, Hold, Metadata, Transaction, TransactionType } from './types.js';
 
@@ -90,18 +89,15 @@ export function createOperator(ctx: EngineContext) {
   async function postLegs(type: TransactionType, input: MovementOptions, print: string, legs: () => Promise<Array<{ account: StoredAccount; amount: number }>>) {
     const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
     if (earlier) return result(earlier);
-    const committed = await ledger.commit(async () => {
-      const resolved = await legs();
-      const at = ctx.now();
-      const draft = { type, legs: resolved, reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null };
-      return { ...emptyPlan(at, claim(input.idempotencyKey, print)), transaction: draftTransaction(ctx.newId(), draft, at), guards: resolved.map((l) => legGuard(l.account)) };
-    });
+    const committed = await ledger.commit(async () =>
+      ledger.postingPlan({ type, legs: await legs(), reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null }, claim(input.idempotencyKey, print)),
+    );
     return result(committed);
   }
 
   async function customerAccount(ref: AccountRef, path: string): Promise<StoredAccount> {
     const account = await ledger.resolve(ref);
-    if (isSettlement(account)) throw new BankError('VALIDATION_FAILED', `${path} must be a customer account`, { details: { issues: [{ path, message: 'must be a customer account' }] } });
+    if (isSettlement(account)) throw invalidInput('operator', path, 'must be a customer account');
     return account;
   }
 
@@ -122,7 +118,7 @@ export function createOperator(ctx: EngineContext) {
     const print = fingerprint(input.idempotencyKey, () => ['post', input.legs, input.reference ?? null, input.metadata ?? null]);
     const keys = input.legs.map((l) => `${l.account.bankCode}/${l.account.accountNumber}`);
     if (new Set(keys).size !== keys.length) {
-      throw new BankError('VALIDATION_FAILED', 'Invalid post input: each account may appear in one leg only', { details: { issues: [{ path: 'legs', message: 'each account may appear in one leg only' }] } });
+      throw invalidInput('post', 'legs', 'must name each account in one leg only');
     }
     return postLegs('post', input, print, async () => {
       const legs = await Promise.all(input.legs.map(async (l) => ({ account: await ledger.resolve(l.account), amount: l.amount })));
@@ -135,7 +131,7 @@ export function createOperator(ctx: EngineContext) {
   async function hold(raw: HoldInput): Promise<Hold> {
     const input = parseInput(holdSchema, raw, 'hold');
     if (input.expiresAt && input.expiresAt.getTime() <= ctx.now().getTime()) {
-      throw new BankError('VALIDATION_FAILED', 'Invalid hold input: expiresAt must be in the future', { details: { issues: [{ path: 'expiresAt', message: 'must be in the future' }] } });
+      throw invalidInput('hold', 'expiresAt', 'must be in the future');
     }
     const print = fingerprint(input.idempotencyKey, () => ['hold', input.from, input.to ?? null, input.amount, input.expiresAt ?? null, input.reference ?? null, input.metadata ?? null]);
     const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
@@ -146,7 +142,7 @@ export function createOperator(ctx: EngineContext) {
       if (to.currency !== from.currency) {
         throw new BankError('CURRENCY_MISMATCH', `Cannot hold ${from.currency} for an account held in ${to.currency}`, { details: { fromCurrency: from.currency, toCurrency: to.currency } });
       }
-      if (to.id === from.id) throw new BankError('VALIDATION_FAILED', 'Invalid hold input: to must differ from from', { details: { issues: [{ path: 'to', message: 'must differ from from' }] } });
+      if (to.id === from.id) throw invalidInput('hold', 'to', 'must differ from from');
       const at = ctx.now();
       const party = (a: StoredAccount) => ({ accountId: a.id, bankCode: a.bankCode, accountNumber: a.accountNumber });
       const created: Hold = {
@@ -172,7 +168,7 @@ export function createOperator(ctx: EngineContext) {
   async function findHold(raw: unknown): Promise<Hold> {
     const id = parseInput(idSchema, raw, 'holdId');
     const found = await storage.findHold(id);
-    if (!found) throw new BankError('HOLD_NOT_FOUND', 'The hold was not found');
+    if (!found) throw refusalError('hold_not_found');
     return found;
   }
 
@@ -183,19 +179,14 @@ export function createOperator(ctx: EngineContext) {
     if (earlier) return { ...result(earlier), hold: earlier.hold! };
     const committed = await ledger.commit(async () => {
       const held = await findHold(holdId);
-      if (held.status !== 'pending') throw new BankError('HOLD_NOT_PENDING', 'The hold was already captured, voided or expired');
+      if (held.status !== 'pending') throw refusalError('hold_not_pending');
       const captured = input.amount ?? held.amount;
-      if (captured > held.amount) {
-        throw new BankError('VALIDATION_FAILED', `Invalid captureHold input: amount must be at most the held ${held.amount}`, { details: { issues: [{ path: 'amount', message: `must be at most ${held.amount}` }] } });
-      }
+      if (captured > held.amount) throw invalidInput('captureHold', 'amount', `must be at most the held ${held.amount}`);
       const [from, to] = await Promise.all([ledger.resolve(held.from), ledger.resolve(held.to)]);
-      const at = ctx.now();
       const draft = { type: 'capture' as const, legs: [{ account: from, amount: -captured }, { account: to, amount: captured }], reference: held.reference, metadata: held.metadata, initiatorId: null, holdId: held.id };
       return {
-        ...emptyPlan(at, claim(input.idempotencyKey, print)),
-        transaction: draftTransaction(ctx.newId(), draft, at),
+        ...ledger.postingPlan(draft, claim(input.idempotencyKey, print)),
         holdResolve: { holdId: held.id, status: 'captured', capturedAmount: captured, refuseIfExpired: true },
-        guards: [legGuard(from), legGuard(to)],
       };
     });
     return { ...result(committed), hold: committed.hold! };
@@ -242,19 +233,13 @@ export function createOperator(ctx: EngineContext) {
     if (earlier) return result(earlier);
     const committed = await ledger.commit(async () => {
       const original = await storage.findTransaction(id);
-      if (!original) throw new BankError('TRANSACTION_NOT_FOUND', 'The transaction was not found');
-      if (original.reversedBy !== null) throw new BankError('ALREADY_REVERSED', 'The transaction was already reversed');
+      if (!original) throw refusalError('transaction_not_found');
+      if (original.reversedBy !== null) throw refusalError('already_reversed');
       // Through the ledger: a settlement leg resolves from its cache, never by summing its whole ledger (MongoDB).
       const legs = await Promise.all(original.legs.map(async (l) => ({ account: await ledger.resolve(l), amount: -l.amount })));
-      const at = ctx.now();
       const draft = { type: 'reversal' as const, legs, reference: input.reason ?? null, metadata: {}, initiatorId: null, reversalOf: original.id };
-      return {
-        ...emptyPlan(at, claim(input.idempotencyKey, print)),
-        transaction: draftTransaction(ctx.newId(), draft, at),
-        reverses: original.id,
-        // A reversal by the operator is the one movement a frozen account takes.
-        guards: legs.map((l) => legGuard(l.account, ['active', 'frozen'])),
-      };
+      // A reversal by the operator is the one movement a frozen account takes.
+      return { ...ledger.postingPlan(draft, claim(input.idempotencyKey, print), ['active', 'frozen']), reverses: original.id };
     });
     return result(committed);
   }

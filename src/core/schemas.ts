@@ -97,6 +97,14 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
 }
 
 /**
+ * A VALIDATION_FAILED for one field, shaped as {@link parseInput} shapes zod's: for rules a schema cannot state
+ * (a time in the future, an amount within what a hold holds).
+ */
+export function invalidInput(where: string, path: string, message: string): BankError {
+  return new BankError('VALIDATION_FAILED', `Invalid ${where} input: ${path} ${message}`, { details: { issues: [{ path, message }] } });
+}
+
+/**
  * Parses `input` with `schema`, throwing `BankError('VALIDATION_FAILED')` with every issue on failure.
  *
  * @param where - prefix for issue paths and the message, e.g. `deposit`.

@@ -1,8 +1,8 @@
 import {
   createBank,
   emptyAccount,
+  newSettlementAccount,
   INSECURE_TEST_PASSWORD_HASHING,
-  settlementId,
   type Bank,
   type BankOptions,
   type CommitPlan,
@@ -39,7 +39,7 @@ export function account(ownerId: string, overrides: Partial<StoredAccount> = {})
 
 /** The bank's settlement account of a currency (`@world/<currency>`), empty. */
 export function settlementAccount(currency = 'USD'): StoredAccount {
-  return account('', { id: settlementId(currency), ownerId: null, bankCode: '@world', accountNumber: currency, currency });
+  return newSettlementAccount(currency, new Date('2026-01-01T00:00:00Z'));
 }
 
 /**

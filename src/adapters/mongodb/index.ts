@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import { BankError, settlementId, type StorageAdapter } from 'bankcore';
+import { BankError, SETTLEMENT_ID_PREFIX, type StorageAdapter } from 'bankcore';
 import { collectionsOf, createIndexes } from './collections.js';
 import { createCommit } from './commit.js';
 import {
@@ -144,7 +144,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
 
     listLedgerEntries: (accountId, query) =>
       guarded(async () => {
-        if (await isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), query);
+        if (isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), query);
         const filter: Record<string, unknown> = { accountId };
         if (query.beforeSequence !== null) filter['sequence'] = { $lt: query.beforeSequence };
         if (query.from || query.to) filter['createdAt'] = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lte: query.to } : {}) };
@@ -152,7 +152,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
       }),
     findEntryAt: (accountId, at) =>
       guarded(async () => {
-        if (await isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), { limit: 1, beforeSequence: null, to: at })[0] ?? null;
+        if (isSettlement(accountId)) return pageOf(await settlementLedger(c, accountId), { limit: 1, beforeSequence: null, to: at })[0] ?? null;
         const doc = await c.entries.find({ accountId, createdAt: { $lte: at } }).sort({ createdAt: -1, sequence: -1 }).limit(1).next();
         return doc && entryFromDocument(doc);
       }),
@@ -188,4 +188,4 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
 }
 
 /** Settlement accounts have ids `@world/<currency>`; no customer account id can start so. */
-const isSettlement = async (accountId: string) => accountId.startsWith(settlementId(''));
+const isSettlement = (accountId: string) => accountId.startsWith(SETTLEMENT_ID_PREFIX);

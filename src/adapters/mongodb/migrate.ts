@@ -1,6 +1,6 @@
-import { settlementId, type LedgerEntry } from 'bankcore';
+import { newSettlementAccount, type LedgerEntry } from 'bankcore';
 import type { Collections } from './collections.js';
-import { entryFromDocument, int64, transactionToDocument, type AccountDocument, type LedgerEntryDocument } from './documents.js';
+import { accountToDocument, entryFromDocument, int64, transactionToDocument, type AccountDocument, type LedgerEntryDocument } from './documents.js';
 import { isDuplicateKey } from './errors.js';
 
 /** The schema this release writes. 1: one-leg deposits, no stored transactions. 2: ledger v2. */
@@ -76,15 +76,11 @@ async function backfill(c: Collections, entries: LedgerEntry[], owners: Map<stri
 }
 
 async function settlementAccount(c: Collections, currency: string): Promise<AccountDocument> {
-  const id = settlementId(currency);
-  const doc: AccountDocument = {
-    _id: id, ownerId: null, bankCode: '@world', accountNumber: currency, currency, balance: int64(0), entryCount: 0,
-    createdAt: new Date(0), pending: int64(0), status: 'active', overdraftLimit: int64(0), lastEntryAt: null,
-  };
+  const doc = accountToDocument(newSettlementAccount(currency, new Date(0)));
   try {
     await c.accounts.insertOne(doc);
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
   }
-  return (await c.accounts.findOne({ _id: id }))!;
+  return (await c.accounts.findOne({ _id: doc._id }))!;
 }

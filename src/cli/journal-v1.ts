@@ -8,15 +8,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { StoredUser } from 'bankcore';
 
-export interface V1User {
-  id: string;
-  username: string;
-  usernameKey: string;
-  passwordHash: string;
-  credentialVersion: number;
-  createdAt: Date;
-}
+/** 0.1.0 stored users exactly as this release does. */
+export type V1User = StoredUser;
 export interface V1Account {
   id: string;
   ownerId: string;

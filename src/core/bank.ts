@@ -5,6 +5,7 @@ import { copyHold, copyTransaction, emptyAccount, publicAccount } from './commit
 import { createLedger, refusalError } from './ledger.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createOperator, type Operator } from './operator.js';
+import { createOperatorKeys, type OperatorKeys } from './operator-keys.js';
 import { createPrincipals } from './principals.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
@@ -39,6 +40,12 @@ export interface BankOptions {
   maxAmount?: number;
   /** Most accounts one user may open; default 100 (one user's account list is read whole by `balances`). */
   maxAccountsPerUser?: number;
+  /**
+   * Whether customers may deposit to their own accounts (`bank.deposit`, `POST /deposit`), as the original service
+   * allowed; default true. Turn it off in production: then money enters only through the operator (`fund`), and
+   * `deposit` throws FORBIDDEN.
+   */
+  selfServiceDeposits?: boolean;
   /** Time source; default `() => new Date()`. */
   clock?: () => Date;
   /** Id generator for users, accounts, transactions and holds; default time-ordered v7 UUIDs. */
@@ -67,6 +74,8 @@ export interface Bank {
   close(): Promise<void>;
   /** Resolves when storage can serve; rejects with STORAGE_UNAVAILABLE when it cannot. */
   ping(): Promise<void>;
+  /** The keys of the HTTP operator API (`/admin`), stored hashed. */
+  operatorKeys: OperatorKeys;
   /** Registers a user. Throws VALIDATION_FAILED, USERNAME_TAKEN. */
   register(input: { username: string; password: string }): Promise<User>;
   /** Exchanges credentials for a bearer token. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
@@ -266,7 +275,11 @@ export function createBank(options: BankOptions): Bank {
       return publicAccount(account);
     },
 
-    deposit: async (principal, input) => movements.deposit(await principals.check(principal), input),
+    async deposit(principal, input) {
+      const me = await principals.check(principal);
+      if (options.selfServiceDeposits === false) throw new BankError('FORBIDDEN', 'Deposits by customers are turned off on this bank; money enters through the operator');
+      return movements.deposit(me, input);
+    },
     withdraw: async (principal, input) => movements.withdraw(await principals.check(principal), input),
     transfer: async (principal, input) => movements.transfer(await principals.check(principal), input),
 
@@ -285,6 +298,7 @@ export function createBank(options: BankOptions): Bank {
     },
 
     verify: () => verifyLedger(storage.readLedger(), storage.readTransactions()),
+    operatorKeys: createOperatorKeys(storage, now),
 
     operator: {
       ...operator,

@@ -7,6 +7,8 @@ export const BANK_ERROR_CODES = [
   'USERNAME_TAKEN',
   'INVALID_CREDENTIALS',
   'INVALID_TOKEN',
+  // The caller is known but may not do this: an operator key without the scope, or self-service deposits turned off.
+  'FORBIDDEN',
   'TOKEN_EXPIRED',
   'ACCOUNT_EXISTS',
   'ACCOUNT_NOT_FOUND',

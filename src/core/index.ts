@@ -5,6 +5,8 @@ export type { CommitInputs, CommitOutcome, CommitRefusal, UnsequencedEntry } fro
 export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';
 export { OPERATOR_SCOPE } from './ledger.js';
+export { OPERATOR_SCOPES } from './operator-keys.js';
+export type { OperatorCredential, OperatorKey, OperatorKeys, OperatorScope, StoredOperatorKey } from './operator-keys.js';
 export type { DepositInput, TransferInput } from './movements.js';
 export type { CaptureResult, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';
 export {

@@ -1,3 +1,4 @@
+import type { StoredOperatorKey } from './operator-keys.js';
 import type { Account, AccountStatus, Hold, HoldStatus, LedgerEntry, Transaction } from './types.js';
 
 /** A user as storage keeps it, password hash included. Only the core and adapters see this. */
@@ -194,4 +195,12 @@ export interface StorageAdapter {
    */
   readLedger(): AsyncIterable<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }>;
   readTransactions(): AsyncIterable<Transaction>;
+
+  /** Inserts an operator key unless its id is taken; `false` means taken and nothing was written. */
+  createOperatorKey(key: StoredOperatorKey): Promise<boolean>;
+  findOperatorKey(id: string): Promise<StoredOperatorKey | null>;
+  /** Every operator key, oldest first. */
+  listOperatorKeys(): Promise<StoredOperatorKey[]>;
+  /** Sets the given times on a key; `false` if no key has this id. */
+  updateOperatorKey(id: string, change: { lastUsedAt?: Date; revokedAt?: Date }): Promise<boolean>;
 }

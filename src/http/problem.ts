@@ -25,6 +25,7 @@ export const STATUS_BY_CODE: Record<BankErrorCode, number> = {
   CONFLICT: 409,
   INVALID_CREDENTIALS: 401,
   INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
   TOKEN_EXPIRED: 401,
   ACCOUNT_NOT_FOUND: 404,
   RATE_LIMITED: 429,
@@ -44,6 +45,7 @@ export const STATUS_BY_CODE: Record<BankErrorCode, number> = {
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',

@@ -3,6 +3,7 @@ import type { StorageAdapter } from 'bankcore';
 import { describeConcurrencyContract, type ConcurrencyScale } from './concurrency-suite.js';
 import { describeLedgerConcurrencyContract } from './ledger-concurrency-suite.js';
 import { describeLedgerContract } from './ledger-suite.js';
+import { describeOperatorKeyContract } from './operator-keys-suite.js';
 import { describeStorageContract } from './storage-suite.js';
 
 export type { ConcurrencyScale } from './concurrency-suite.js';
@@ -22,7 +23,7 @@ export interface StorageAdapterSuiteOptions {
  * commits with their guards, idempotency (also racing), history pages and time ranges, the audit read; then
  * through a real bank, ledger v2's rules (settlement legs, N-leg posts, holds, expiry, reversals, frozen and
  * closed accounts, overdraft limits, metadata, point-in-time balances, principal checks) and the same under
- * concurrency, with `verify()` clean after each. Each test gets a fresh adapter from
+ * concurrency, with `verify()` clean after each; and operator keys. Each test gets a fresh adapter from
  * `makeAdapter`, which must therefore return an empty store every time.
  *
  * @param name - shown as the outer `describe`.
@@ -43,6 +44,7 @@ export function describeStorageAdapter(
   describe(name, () => {
     describeStorageContract(makeAdapter);
     describeLedgerContract(makeAdapter);
+    describeOperatorKeyContract(makeAdapter);
     describeConcurrencyContract(makeAdapter, scale, options.concurrencyTimeoutMs ?? 30_000);
     describeLedgerConcurrencyContract(makeAdapter, options.concurrencyTimeoutMs ?? 30_000);
   });

@@ -8,6 +8,7 @@ import {
   copyRecord,
   copyTransaction,
   copyUser,
+  copyOperatorKey,
   emptyState,
   idemKey,
   lastIndexAtOrBefore,
@@ -64,6 +65,30 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       return id === undefined ? null : copyUser(state.users.get(id)!);
     },
     updatePassword: (userId, passwordHash, credentialVersion, expected) => change({ t: 'password', userId, passwordHash, credentialVersion, expected }),
+
+    async createOperatorKey(key) {
+      await ready();
+      if (state.operatorKeys.has(key.id)) return false;
+      state.operatorKeys.set(key.id, copyOperatorKey(key));
+      return true;
+    },
+    async findOperatorKey(id) {
+      await ready();
+      const key = state.operatorKeys.get(id);
+      return key ? copyOperatorKey(key) : null;
+    },
+    async listOperatorKeys() {
+      await ready();
+      return [...state.operatorKeys.values()].map(copyOperatorKey);
+    },
+    async updateOperatorKey(id, change) {
+      await ready();
+      const key = state.operatorKeys.get(id);
+      if (!key) return false;
+      if (change.lastUsedAt) key.lastUsedAt = change.lastUsedAt;
+      if (change.revokedAt) key.revokedAt = change.revokedAt;
+      return true;
+    },
 
     createAccount: (account) => change({ t: 'account', account: copyAccount(account) }),
     async findAccount(bankCode, accountNumber) {

@@ -11,6 +11,7 @@ import {
   type IdempotencyRecord,
   type LedgerEntry,
   type StoredAccount,
+  type StoredOperatorKey,
   type StoredUser,
   type Transaction,
 } from 'bankcore';
@@ -35,6 +36,7 @@ export interface MemoryState {
   /** Ids of holds still pending, for the expiry sweep. */
   pendingHoldIds: Set<string>;
   idempotency: Map<string, IdempotencyRecord>;
+  operatorKeys: Map<string, StoredOperatorKey>;
 }
 
 /** A change other than a commit. Refusals are never events. */
@@ -62,12 +64,14 @@ export const emptyState = (): MemoryState => ({
   holdIdsByAccount: new Map(),
   pendingHoldIds: new Set(),
   idempotency: new Map(),
+  operatorKeys: new Map(),
 });
 
 export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
 export const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
 export const copyAccount = (a: StoredAccount): StoredAccount => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
+export const copyOperatorKey = (k: StoredOperatorKey): StoredOperatorKey => ({ ...k, scopes: [...k.scopes] });
 export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
   ...r,
   transaction: r.transaction && copyTransaction(r.transaction),

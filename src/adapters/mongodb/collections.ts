@@ -4,6 +4,7 @@ import type {
   HoldDocument,
   IdempotencyDocument,
   LedgerEntryDocument,
+  OperatorKeyDocument,
   SettlementEntryDocument,
   TransactionDocument,
   UserDocument,
@@ -19,6 +20,7 @@ export const COLLECTIONS = {
   holds: 'holds',
   idempotencyRecords: 'idempotencyRecords',
   rateLimits: 'rateLimits',
+  operatorKeys: 'operatorKeys',
   meta: 'bankcoreMeta',
 } as const;
 
@@ -31,6 +33,8 @@ export interface Collections {
   transactions: Collection<TransactionDocument>;
   holds: Collection<HoldDocument>;
   idempotency: Collection<IdempotencyDocument>;
+  /** An operator key: `_id` is its id; the secret is kept only as `secretHash`. */
+  operatorKeys: Collection<OperatorKeyDocument>;
   meta: Collection<{ _id: string; version: number; migratedAt?: Date }>;
 }
 
@@ -43,6 +47,7 @@ export function collectionsOf(db: Db): Collections {
     transactions: db.collection(COLLECTIONS.transactions),
     holds: db.collection(COLLECTIONS.holds),
     idempotency: db.collection(COLLECTIONS.idempotencyRecords),
+    operatorKeys: db.collection(COLLECTIONS.operatorKeys),
     meta: db.collection(COLLECTIONS.meta),
   };
 }

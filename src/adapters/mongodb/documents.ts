@@ -1,5 +1,5 @@
 import { Long } from 'mongodb';
-import { publicAccount, type Account, type Hold, type IdempotencyRecord, type LedgerEntry, type Metadata, type StoredAccount, type StoredUser, type Transaction, type UnsequencedEntry } from 'bankcore';
+import { publicAccount, type Account, type Hold, type IdempotencyRecord, type LedgerEntry, type Metadata, type StoredAccount, type StoredOperatorKey, type StoredUser, type Transaction, type UnsequencedEntry } from 'bankcore';
 
 // How domain objects are stored. Money is BSON Int64 (`Long`) so no amount is ever a double on disk; ids
 // are the core's string ids, used as `_id`. Fields added by schema 2 are read with their defaults, so a
@@ -247,3 +247,9 @@ export const idempotencyFromDocument = (d: IdempotencyDocument): IdempotencyReco
   accounts: d.accounts.map((a) => publicAccount(accountFromDocument(a))),
   createdAt: d.createdAt,
 });
+
+/** An operator key as stored: `_id` is the key id. */
+export type OperatorKeyDocument = Omit<StoredOperatorKey, 'id'> & { _id: string };
+
+export const operatorKeyToDocument = ({ id, ...rest }: StoredOperatorKey): OperatorKeyDocument => ({ _id: id, ...rest, scopes: [...rest.scopes] });
+export const operatorKeyFromDocument = ({ _id, ...rest }: OperatorKeyDocument): StoredOperatorKey => ({ id: _id, ...rest, scopes: [...rest.scopes] });

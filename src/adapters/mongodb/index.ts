@@ -3,6 +3,8 @@ import { BankError, SETTLEMENT_ID_PREFIX, type StorageAdapter } from 'bankcore';
 import { collectionsOf, createIndexes } from './collections.js';
 import { createCommit } from './commit.js';
 import {
+  operatorKeyFromDocument,
+  operatorKeyToDocument,
   accountFromDocument,
   accountToDocument,
   entryFromDocument,
@@ -115,6 +117,20 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
         // The guard lives in the filter: the rehash of a login never overwrites a change that committed meanwhile.
         const filter = expected ? { _id: userId, passwordHash: expected.passwordHash, credentialVersion: expected.credentialVersion } : { _id: userId };
         return (await c.users.updateOne(filter, { $set: { passwordHash, credentialVersion } })).matchedCount === 1;
+      }),
+
+    createOperatorKey: (key) => insertUnlessDuplicate(() => c.operatorKeys.insertOne(operatorKeyToDocument(key))),
+    findOperatorKey: (id) => guarded(async () => {
+      const doc = await c.operatorKeys.findOne({ _id: id });
+      return doc && operatorKeyFromDocument(doc);
+    }),
+    listOperatorKeys: () => guarded(async () => (await c.operatorKeys.find({}).sort({ createdAt: 1, _id: 1 }).toArray()).map(operatorKeyFromDocument)),
+    updateOperatorKey: (id, change) =>
+      guarded(async () => {
+        const set: { lastUsedAt?: Date; revokedAt?: Date } = {};
+        if (change.lastUsedAt) set.lastUsedAt = change.lastUsedAt;
+        if (change.revokedAt) set.revokedAt = change.revokedAt;
+        return (await c.operatorKeys.updateOne({ _id: id }, { $set: set })).matchedCount === 1;
       }),
 
     createAccount: (a) =>

@@ -1,4 +1,4 @@
-import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type StoredAccount, type StoredUser } from 'bankcore';
+import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type StoredAccount, type StoredOperatorKey, type StoredUser } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import { createReads } from './reads.js';
 import { accountFromRow, accountParams } from './rows.js';
@@ -19,6 +19,8 @@ function createWriter(db: SqlDatabase) {
   const upsertHold = db.prepare(
     'INSERT INTO holds (id, from_account_id, status, expires_at, created_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body',
   );
+  const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
   const insertRecord = db.prepare('INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?, ?, ?, ?)');
 
   function commit(plan: CommitPlan): CommitResult {
@@ -63,6 +65,10 @@ function createWriter(db: SqlDatabase) {
     createUser: (u: StoredUser) => Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1,
     updatePassword: (id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }) =>
       Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1,
+    createOperatorKey: (k: StoredOperatorKey) =>
+      Number(insertKey.run(k.id, k.name, JSON.stringify(k.scopes), k.secretHash, k.createdAt.getTime(), k.lastUsedAt?.getTime() ?? null, k.revokedAt?.getTime() ?? null).changes) === 1,
+    updateOperatorKey: (id: string, change: { lastUsedAt?: Date; revokedAt?: Date }) =>
+      Number(touchKey.run(change.lastUsedAt?.getTime() ?? null, change.revokedAt?.getTime() ?? null, id).changes) === 1,
     createAccount: (a: StoredAccount) => Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1,
   };
 }

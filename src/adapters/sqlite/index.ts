@@ -11,6 +11,13 @@ export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
 export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } | { database: SqlDatabase }) & {
   /** Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`. */
   integrityCheck?: 'quick' | 'full' | 'none';
+  /**
+   * `owner` (default) serves a bank. `operator-keys` opens the file beside its running owner, for the short
+   * `bankcore operator-key` commands: it takes no owner lock and runs no integrity check, and it serves only the
+   * operator-key methods (anything else throws CONFIGURATION_INVALID). SQLite's own locking orders its few writes
+   * with the owner's.
+   */
+  access?: 'owner' | 'operator-keys';
 };
 
 /**
@@ -39,13 +46,15 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let committer: ReturnType<typeof createCommitter> | null = null;
   let reads: ReturnType<typeof createReads> | null = null;
 
-  const open = () => {
+  const keysOnly = options.access === 'operator-keys';
+  const open = (forKeys = false) => {
+    if (keysOnly && !forKeys) throw new BankError('CONFIGURATION_INVALID', "This SQLite store was opened with access: 'operator-keys'; it serves operator keys only");
     if (!reads || !committer) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
     return { reads, committer };
   };
-  const read = <T>(run: (r: ReturnType<typeof createReads>) => T): Promise<T> => {
+  const read = <T>(run: (r: ReturnType<typeof createReads>) => T, forKeys = false): Promise<T> => {
     try {
-      return Promise.resolve(run(open().reads));
+      return Promise.resolve(run(open(forKeys).reads));
     } catch (error) {
       return Promise.reject(failure(error, filename));
     }
@@ -72,9 +81,9 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       try {
         filename = fileOf(db);
         // The owner lock first: nothing touches the database file before this store owns it.
-        lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
+        if (!keysOnly) lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
         configure(db);
-        checkIntegrity(db, filename, options.integrityCheck ?? 'quick');
+        if (!keysOnly) checkIntegrity(db, filename, options.integrityCheck ?? 'quick');
         migrate(db, filename);
       } catch (error) {
         lock?.release();
@@ -94,7 +103,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       reads = null;
       committer = null;
     },
-    ping: () => read((r) => r.ping()),
+    ping: () => read((r) => r.ping(), true),
 
     createUser: (user) => open().committer.write((w) => w.createUser(user)),
     findUserById: (id) => read((r) => r.userById(id)),
@@ -114,6 +123,11 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     listExpiredHolds: (at, limit) => read((r) => r.expiredHolds(at, limit)),
     listLedgerEntries: (accountId, query) => read((r) => r.entries(accountId, query)),
     findEntryAt: (accountId, at) => read((r) => r.entryAt(accountId, at)),
+
+    createOperatorKey: (key) => open(true).committer.write((w) => w.createOperatorKey(key)),
+    findOperatorKey: (id) => read((r) => r.operatorKey(id), true),
+    listOperatorKeys: () => read((r) => r.operatorKeys(), true),
+    updateOperatorKey: (id, change) => open(true).committer.write((w) => w.updateOperatorKey(id, change)),
 
     readLedger() {
       return (async function* () {

@@ -1,6 +1,6 @@
-import type { EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
+import type { StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
-import { accountFromRow, entryFromRow, holdFromBody, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow } from './rows.js';
+import { accountFromRow, entryFromRow, holdFromBody, operatorKeyFromRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
 const PK = '(SELECT pk FROM accounts WHERE id = ?)';
@@ -25,6 +25,8 @@ export function createReads(db: SqlDatabase) {
   const at = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
   const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
+  const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
+  const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
 
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
@@ -53,6 +55,8 @@ export function createReads(db: SqlDatabase) {
       if (query.from) lo = (firstAtOrAfter.get(accountId, query.from.getTime()) as { sequence: number } | undefined)?.sequence ?? Number.MAX_SAFE_INTEGER;
       return lo > hi ? [] : (page.all(accountId, lo, hi, query.limit) as EntryRow[]).map(entryFromRow);
     },
+    operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
+    operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
     entryAt: (accountId: string, when: Date): LedgerEntry | null => one(at.get(accountId, when.getTime()), entryFromRow),
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {

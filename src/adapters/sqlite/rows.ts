@@ -1,4 +1,4 @@
-import { entryOf, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
+import { entryOf, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
 
 // How domain objects are stored. Columns hold what is queried or guarded; the rest of a transaction, hold or
 // idempotency record is a JSON body. Times are epoch milliseconds; money is INTEGER minor units.
@@ -92,3 +92,18 @@ export const recordFromRow = (r: { scope: string; key: string; fingerprint: stri
   const body = parseBody<Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>>(r.body);
   return { scope: r.scope, key: r.key, fingerprint: r.fingerprint, ...body };
 };
+
+export interface OperatorKeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export function operatorKeyFromRow(r: OperatorKeyRow): StoredOperatorKey {
+  const time = (ms: number | null) => (ms === null ? null : new Date(ms));
+  return { id: r.id, name: r.name, scopes: JSON.parse(r.scopes), secretHash: r.secret_hash, createdAt: new Date(r.created_at), lastUsedAt: time(r.last_used_at), revokedAt: time(r.revoked_at) };
+}

@@ -54,7 +54,7 @@ describe('user enumeration by timing', () => {
     const time = async (username: string) => {
       const started = performance.now();
       const reply = await client.call('POST', '/token', { form: { username, password: 'definitely-wrong' } });
-      expect(reply.status).toBe(401);
+      expect(reply.status).toBe(400); // RFC 6749 §5.2: invalid_grant
       return performance.now() - started;
     };
     for (let i = 0; i < 3; i++) await Promise.all([time('alice'), time('nobody')]); // warm-up

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isBankError, type Bank } from 'bankcore';
 import { createHttpHandler } from 'bankcore/node';
-import { createClient } from 'bankcore/client';
+import { createClient, createOperatorClient } from 'bankcore/client';
 import { makeBank, manualClock } from './support/bank.js';
 
 type Fault = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -30,7 +30,8 @@ const B = { bankCode: 'CLNT1', accountNumber: 'ACCT0002' };
 async function loggedIn(baseUrl: string, extra: Partial<Parameters<typeof createClient>[0]> = {}) {
   const client = createClient({ baseUrl, baseDelayMs: 5, ...extra });
   await client.createUser({ username: 'carla', password: 'client-long-password' });
-  await client.login({ username: 'carla', password: 'client-long-password' });
+  const login = await client.login({ username: 'carla', password: 'client-long-password' });
+  expect(login).toMatchObject({ accessToken: expect.any(String), tokenType: 'bearer', expiresIn: expect.any(Number) });
   await client.addAccount(A);
   return client;
 }
@@ -45,12 +46,52 @@ describe('bankcore/client', () => {
     expect((await client.transfer({ from: A, to: B, amount: 50 })).transaction.legs).toHaveLength(2);
     expect((await client.balance()).accounts.map((a) => a.balance)).toEqual([850, 50]);
     expect((await client.balance(B)).accounts).toHaveLength(1);
-    const page = await client.transactions({ ...A, limit: 2 });
-    expect(page.data.map((e) => e.balanceAfter)).toEqual([850, 900]);
-    expect((await client.transactions({ ...A, limit: 2, cursor: page.nextCursor! })).data).toHaveLength(1);
+    const page = await client.history(A, { limit: 2 });
+    expect(page.entries.map((e) => e.balanceAfter)).toEqual([850, 900]);
+    expect((await client.history(A, { limit: 2, cursor: page.nextCursor! })).entries).toHaveLength(1);
+    const deposit = page.entries[1]!;
+    expect((await client.getTransaction(deposit.transactionId)).id).toBe(deposit.transactionId);
+    expect(await client.balanceAt(A, deposit.createdAt)).toMatchObject({ ...A, balance: 900, sequence: 2 });
+    expect((await client.statement(A)).split('\r\n').filter(Boolean)).toHaveLength(4);
+    expect(await client.holds(A)).toEqual([]);
     expect(await client.health()).toEqual({ status: 'ok' });
     await client.changePassword({ currentPassword: 'client-long-password', newPassword: 'a new client passphrase' });
     expect(isBankError(await client.balance().catch((e: unknown) => e), 'INVALID_TOKEN')).toBe(true);
+  });
+
+  it('drives every operator endpoint with an operator key, and reports a missing scope as FORBIDDEN', async () => {
+    const { baseUrl, bank } = await serveBank();
+    const client = await loggedIn(baseUrl);
+    const { key } = await bank.operatorKeys.create({ name: 'ops' });
+    const ops = createOperatorClient({ baseUrl, operatorKey: key, baseDelayMs: 5 });
+    const funded = await ops.fund({ ...A, amount: 1_000, reference: 'opening credit', metadata: { batch: '7' } });
+    expect(funded.accounts[0]!.balance).toBe(1_000);
+    await ops.payout({ ...A, amount: 100 });
+    const hold = await ops.hold({ from: A, amount: 300, expiresAt: new Date(Date.now() + 60_000) });
+    expect((await client.holds(A)).map((h) => h.id)).toEqual([hold.id]);
+    expect((await ops.getAccount(A)).available).toBe(600);
+    const capture = await ops.captureHold(hold.id, { amount: 200 });
+    expect([capture.hold.status, capture.accounts[0]!.balance]).toEqual(['captured', 700]);
+    const second = await ops.hold({ from: A, amount: 50 });
+    expect((await ops.voidHold(second.id)).status).toBe('voided');
+    expect((await ops.listHolds(A)).map((h) => h.status)).toEqual(['captured', 'voided']);
+    expect((await ops.getHold(second.id)).status).toBe('voided');
+    expect(await ops.expireHolds()).toEqual({ expired: 0 });
+    await client.addAccount(B);
+    const posted = await ops.post({ legs: [{ ...A, amount: -70 }, { ...B, amount: 70 }], reference: 'fee refund' });
+    const reversal = await ops.reverse(posted.transaction.id, { reason: 'posted in error' });
+    expect((await ops.getTransaction(posted.transaction.id)).reversedBy).toBe(reversal.transaction.id);
+    await ops.post({ legs: [{ ...A, amount: -70 }, { ...B, amount: 70 }] });
+    expect((await ops.setOverdraftLimit(A, 2_000)).overdraftLimit).toBe(2_000);
+    expect((await ops.freezeAccount(B)).status).toBe('frozen');
+    expect((await ops.unfreezeAccount(B)).status).toBe('active');
+    expect((await ops.history(A, { limit: 2 })).entries).toHaveLength(2);
+    expect((await ops.balanceAt(A, new Date())).balance).toBe((await ops.getAccount(A)).balance);
+    await ops.payout({ ...B, amount: 70 });
+    expect((await ops.closeAccount(B)).status).toBe('closed');
+    expect((await ops.verify()).ok).toBe(true);
+    const reader = createOperatorClient({ baseUrl, operatorKey: (await bank.operatorKeys.create({ name: 'auditor', scopes: ['ledger:read'] })).key });
+    expect(isBankError(await reader.fund({ ...A, amount: 1 }).catch((e: unknown) => e), 'FORBIDDEN')).toBe(true);
   });
 
   it('surfaces server errors as BankError with the server’s code and issues', async () => {

@@ -35,12 +35,14 @@ describe('the OpenAPI document', () => {
   it('describes every endpoint with its errors as problem+json, the bearer scheme and the form-encoded token request', async () => {
     const client = await serve('fetch handler');
     const doc = (await client.call('GET', '/openapi.json')).body;
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.oauth2).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/token' } } });
+    expect(doc.components.securitySchemes.operatorKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const path of ENDPOINTS) {
       const operation = Object.values(doc.paths[path] as Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>)[0]!;
       const errors = Object.entries(operation.responses).filter(([status]) => Number(status) >= 400);
       expect(errors.length, path).toBeGreaterThan(0);
-      for (const [, response] of errors) expect(Object.keys(response.content ?? {}), path).toEqual(['application/problem+json']);
+      // /token's 400 and 429 are RFC 6749 §5.2 JSON (with the problem members); every other error is problem+json.
+      for (const [status, response] of errors) expect(Object.keys(response.content ?? {}), path).toEqual([path === '/token' && (status === '400' || status === '429') ? 'application/json' : 'application/problem+json']);
     }
     expect(doc.paths['/token'].post.requestBody.content['application/x-www-form-urlencoded'].example).toMatchObject({ username: 'alice' });
     expect(doc.paths['/deposit'].post.requestBody.content['application/json'].example).toMatchObject({ amount: 1000 });

@@ -97,7 +97,7 @@ describe('hardening: rate limits and admission control', () => {
     const client = await serve('node:http', { trustProxy: true });
     await signUpOverHttp(client, 'victim', 'victim-long-password');
     for (let i = 0; i < 10; i++) {
-      expect((await client.call('POST', '/token', { form: { username: 'victim', password: `guess-${i}-wrong` }, headers: at('198.51.100.66') })).status).toBe(401);
+      expect((await client.call('POST', '/token', { form: { username: 'victim', password: `guess-${i}-wrong` }, headers: at('198.51.100.66') })).status).toBe(400);
     }
     expect((await client.call('POST', '/token', { form: { username: 'victim', password: 'guess-x-wrong' }, headers: at('198.51.100.66') })).status).toBe(429);
     expect((await client.call('POST', '/token', { form: { username: 'victim', password: 'victim-long-password' }, headers: at('203.0.113.10') })).status).toBe(200);

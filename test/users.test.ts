@@ -37,7 +37,7 @@ describe('registration', () => {
     [{ username: 'carol', password: 'x'.repeat(257) }, 'password'],
     [{ username: 'carol', password: 'password123' }, 'password'],
     [{ username: 'carol', password: 12345678 }, 'password'],
-    [{ username: 'carol', password: passwordOf('c'), admin: true }, ''],
+    [{ username: 'carol', password: passwordOf('c'), admin: true }, 'admin'],
   ])('rejects %j with VALIDATION_FAILED at %s', async (input, path) => {
     const bank = makeBank();
     const error = await bankErrorOf(bank.register(input as never));

@@ -93,7 +93,14 @@ export const changePasswordSchema = z.strictObject({ currentPassword: z.string()
 
 /** Converts zod issues to bankcore's `{ path, message }` form. */
 export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // One issue per unknown field, at that field: the caller learns which name to fix, in its own words.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field' }));
+    // zod says "Invalid input: expected string, received undefined" for a field left out: say what it means.
+    const missing = issue.code === 'invalid_type' && / received undefined$/.test(issue.message);
+    return [{ path: at.join('.'), message: missing ? 'is required' : issue.message }];
+  });
 }
 
 /**
@@ -101,7 +108,7 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
  * (a time in the future, an amount within what a hold holds).
  */
 export function invalidInput(where: string, path: string, message: string): BankError {
-  return new BankError('VALIDATION_FAILED', `Invalid ${where} input: ${path} ${message}`, { details: { issues: [{ path, message }] } });
+  return new BankError('VALIDATION_FAILED', `Invalid ${where}: ${path} ${message}`, { details: { issues: [{ path, message }] } });
 }
 
 /**
@@ -115,8 +122,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
   if (result.success) return result.data;
   const issues = toValidationIssues(result.error);
   const first = issues[0];
-  const summary = first ? `${first.path || 'input'} ${first.message}` : 'invalid input';
-  throw new BankError('VALIDATION_FAILED', `Invalid ${where} input: ${summary}`, {
+  const summary = first ? (first.path ? `${first.path} ${first.message}` : first.message) : 'is not valid';
+  throw new BankError('VALIDATION_FAILED', `Invalid ${where}: ${summary}`, {
     details: { issues },
     cause: result.error,
   });

@@ -1,10 +1,12 @@
-import { BankError, isBankError, type Bank } from 'bankcore';
+import { BankError, isBankError, type Bank, type Principal } from 'bankcore';
+import { ADMIN_ROUTES } from './admin-routes.js';
 import { DOCS_ROUTES } from './docs.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { bankErrorResponse, problemResponse, type HttpResponse } from './problem.js';
 import { DEFAULT_RATE_LIMITS, memoryRateLimitStore, type RateLimits, type RateLimitStore } from 'bankcore';
-import type { HttpRequest } from './request.js';
-import { ROUTES, type RouteContext } from './routes.js';
+import { bearerToken, type HttpRequest } from './request.js';
+import type { Route, RouteContext } from './route.js';
+import { ROUTES } from './routes.js';
 
 /** One finished request, for logs: never bodies, tokens or query values. */
 export interface HttpLogEntry {
@@ -21,8 +23,17 @@ export interface HttpLogger {
   error(entry: HttpLogEntry & { error: unknown }): void;
 }
 
-/** Options shared by `createHttpHandler` and `createFetchHandler`. */
-export interface HttpOptions {
+/**
+ * Options shared by `createHttpHandler` and `createFetchHandler`; `R` is the transport's request type
+ * (`IncomingMessage`, or the web `Request`).
+ */
+export interface HttpOptions<R = unknown> {
+  /**
+   * Bring your own auth: called on every customer route before the bearer token is read. Return the principal of
+   * your own session (from `bank.operator.principal(userId)`), or `null` to fall back to `Authorization: Bearer`.
+   * Never consulted on `/admin`. With cookie sessions, protect the POST routes against CSRF (SameSite cookies).
+   */
+  authenticate?: (request: R) => Principal | null | Promise<Principal | null>;
   /** Mount point, e.g. `/api`; requests outside it are passed on (node) or answered 404 (fetch). Default `''`. */
   basePath?: string;
   /** Largest request body in bytes; default 16 KiB. Reading stops at the limit. */
@@ -68,7 +79,50 @@ function normaliseBasePath(path: string | undefined): string {
 const HASHES_IN_FLIGHT_PER_ADDRESS = 4;
 
 /** Builds the app over a bank. Used by both transports; not needed directly. */
-export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
+/** All routes, with the docs page unless turned off. */
+export const ALL_ROUTES: Route[] = [...ROUTES, ...ADMIN_ROUTES];
+
+interface CompiledRoutes {
+  find(path: string): { methods: Map<string, Route>; params: Record<string, string> } | null;
+}
+
+function compile(routes: Route[]): CompiledRoutes {
+  const exact = new Map<string, Map<string, Route>>();
+  const patterns: Array<{ regex: RegExp; names: string[]; methods: Map<string, Route> }> = [];
+  for (const route of routes) {
+    if (!route.path.includes('{')) {
+      const methods = exact.get(route.path) ?? new Map<string, Route>();
+      methods.set(route.method, route);
+      exact.set(route.path, methods);
+      continue;
+    }
+    const names: string[] = [];
+    const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'));
+    let entry = patterns.find((p) => p.regex.source === `^${source}$`);
+    if (!entry) patterns.push((entry = { regex: new RegExp(`^${source}$`), names, methods: new Map() }));
+    entry.methods.set(route.method, route);
+  }
+  return {
+    find(path) {
+      const methods = exact.get(path);
+      if (methods) return { methods, params: {} };
+      for (const p of patterns) {
+        const match = p.regex.exec(path);
+        if (!match) continue;
+        const params: Record<string, string> = {};
+        try {
+          p.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+        } catch {
+          throw new BankError('NOT_FOUND', 'The path is not validly percent-encoded');
+        }
+        return { methods: p.methods, params };
+      }
+      return null;
+    },
+  };
+}
+
+export function createHttpApp(bank: Bank, options: HttpOptions<any> = {}): HttpApp { // any: each transport types its own request
   const store = options.rateLimitStore ?? memoryRateLimitStore();
   const off = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((k) => [k, false])) as unknown as RateLimits;
   const rules: RateLimits = options.rateLimits === false ? off : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
@@ -106,14 +160,18 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
         else hashing.set(address, left);
       }
     },
+    async principal(req) {
+      const own = options.authenticate ? await options.authenticate(req.native) : null;
+      return own ?? bank.authenticate(bearerToken(req));
+    },
+    async operator(req, scope) {
+      const credential = await bank.operatorKeys.authenticate(bearerToken(req));
+      bank.operatorKeys.require(credential, scope);
+      return credential;
+    },
     openapi: () => (openapi ??= buildOpenApiDocument({ basePath })),
   };
-  const byPath = new Map<string, Map<string, (typeof ROUTES)[number]>>();
-  for (const route of options.docs === false ? ROUTES : [...ROUTES, ...DOCS_ROUTES]) {
-    const methods = byPath.get(route.path) ?? new Map();
-    methods.set(route.method, route);
-    byPath.set(route.path, methods);
-  }
+  const router = compile(options.docs === false ? ALL_ROUTES : [...ALL_ROUTES, ...DOCS_ROUTES]);
 
   function toResponse(error: unknown, requestId: string): { response: HttpResponse; unexpected: boolean } {
     if (isBankError(error)) {
@@ -143,18 +201,19 @@ export function createHttpApp(bank: Bank, options: HttpOptions = {}): HttpApp {
       const started = performance.now();
       const incoming = req.header('x-request-id');
       const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
-      const methods = byPath.get(req.path);
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       let response: HttpResponse;
       let failure: unknown;
       try {
-        if (!methods) throw new BankError('NOT_FOUND', `No endpoint at ${req.path}`);
+        const found = router.find(req.path);
+        if (!found) throw new BankError('NOT_FOUND', `No endpoint at ${req.path}`);
+        const { methods, params } = found;
         const route = methods.get(method);
         if (!route) {
           const allow = [...methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
           throw new BankError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { details: { allow } });
         }
-        response = await route.handle(req, ctx);
+        response = await route.handle(req, ctx, params);
       } catch (error) {
         const mapped = toResponse(error, requestId);
         response = mapped.response;

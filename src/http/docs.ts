@@ -1,6 +1,6 @@
 import { BankError } from 'bankcore';
 import type { HttpResponse } from './problem.js';
-import type { Route } from './routes.js';
+import type { Route } from './route.js';
 
 // The interactive API reference at /docs: Swagger UI, served by this server (no CDN, works offline) over
 // /openapi.json. Relative URLs keep it working under any base path. Its files are copied from swagger-ui-dist into
@@ -66,7 +66,14 @@ const text = (type: string, raw: string | Uint8Array, cacheable: boolean): HttpR
 
 /** The routes of the docs page and its assets. */
 export const DOCS_ROUTES: Route[] = [
-  { method: 'GET', path: '/docs', handle: async () => text('text/html; charset=utf-8', PAGE, false) },
+  {
+    method: 'GET',
+    path: '/docs',
+    doc: { operationId: 'getDocs', tag: 'ops', summary: 'This reference, interactive (Swagger UI)', auth: 'public', ok: { status: 200, description: 'An HTML page' }, errors: ['NOT_FOUND'] },
+    handle: async () => text('text/html; charset=utf-8', PAGE, false),
+  },
+  // With a trailing slash the page's relative links would miss: send the browser to the canonical address.
+  { method: 'GET', path: '/docs/', handle: async () => ({ status: 308, headers: { location: '../docs', 'cache-control': 'no-store' }, body: null }) },
   { method: 'GET', path: '/docs/init.js', handle: async () => text('text/javascript; charset=utf-8', INIT, false) },
   ...Object.entries(ASSETS).map(([name, type]): Route => ({ method: 'GET', path: `/docs/${name}`, handle: async () => text(type, await asset(name), true) })),
 ];

@@ -4,7 +4,7 @@ import { problemResponse, type HttpResponse } from './problem.js';
 import type { HttpRequest } from './request.js';
 
 /** Options of {@link createFetchHandler}. */
-export interface FetchHandlerOptions extends HttpOptions {
+export interface FetchHandlerOptions extends HttpOptions<Request> {
   /** The client's address for rate limits (runtimes expose it differently); default `X-Forwarded-For` when `trustProxy`, else `unknown`. */
   getClientAddress?: (request: Request) => string | undefined;
 }
@@ -35,7 +35,23 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   return body;
 }
 
+function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
 function toResponse(method: string, response: HttpResponse): Response {
+  if (response.stream && method !== 'HEAD') return new Response(streamOf(response.stream), { status: response.status, headers: response.headers });
   const body = method === 'HEAD' ? null : (response.raw ?? (response.body === null ? null : JSON.stringify(response.body)));
   return new Response(body, { status: response.status, headers: response.headers });
 }
@@ -76,6 +92,7 @@ export function createFetchHandler(bank: Bank, options: FetchHandlerOptions = {}
       header: (name) => request.headers.get(name) ?? undefined,
       clientAddress: app.clientAddress(request.headers.get('x-forwarded-for'), options.getClientAddress?.(request)),
       readBody: () => readBody(request, app.bodyLimitBytes),
+      native: request,
     };
     return toResponse(request.method, await app.handle(req));
   };

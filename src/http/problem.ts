@@ -76,6 +76,8 @@ export interface HttpResponse {
   body: unknown;
   /** A body sent as it is instead of `body` (the docs page and its assets). */
   raw?: string | Uint8Array;
+  /** A body written as it is produced (a CSV statement); a failure midway cuts the connection. */
+  stream?: AsyncIterable<string>;
 }
 
 /** Builds the problem+json response for a code, with the headers its status calls for. */

@@ -13,6 +13,8 @@ export interface HttpRequest {
   clientAddress: string;
   /** Reads the whole body, rejecting with a `BankError` PAYLOAD_TOO_LARGE past the limit. */
   readBody(): Promise<Uint8Array>;
+  /** The transport's own request (`Request` for fetch, `IncomingMessage` for node:http), for `authenticate`. */
+  native: unknown;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,6 +54,12 @@ export async function readPayload(req: HttpRequest, options: { form?: boolean } 
   }
   const accepted = options.form ? 'application/json or application/x-www-form-urlencoded' : 'application/json';
   throw new BankError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${accepted}`);
+}
+
+/** Like {@link readPayload}, for a body that may be left out: no body (and no Content-Type) reads as `{}`. */
+export async function readOptionalPayload(req: HttpRequest): Promise<unknown> {
+  if (req.header('content-type') === undefined && Number(req.header('content-length') ?? 0) === 0 && req.header('transfer-encoding') === undefined) return {};
+  return readPayload(req);
 }
 
 /** The query string as a plain object; a parameter given twice is a validation error. */

@@ -31,8 +31,27 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   });
 }
 
+/** Writes a streamed body chunk by chunk, waiting for the socket to drain; a failure midway cuts the connection. */
+async function pump(res: ServerResponse, chunks: AsyncIterable<string>): Promise<void> {
+  try {
+    for await (const chunk of chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    res.end();
+  } catch {
+    // The status line is gone: cutting the connection is the only way left to say the body is incomplete.
+    res.destroy();
+  }
+}
+
 function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
   if (res.headersSent || res.destroyed) return;
+  if (response.stream && req.method !== 'HEAD') {
+    res.writeHead(response.status, response.headers);
+    void pump(res, response.stream);
+    return;
+  }
   const payload = response.raw ?? (response.body === null ? '' : JSON.stringify(response.body));
   const headers: Record<string, string | number> = response.headers;
   headers['content-length'] = Buffer.byteLength(payload);
@@ -85,7 +104,7 @@ function responseBatcher(): (req: IncomingMessage, res: ServerResponse, response
  * // or, in Express: app.use(createHttpHandler(bank, { basePath: '/bank' }))
  * ```
  */
-export function createHttpHandler(bank: Bank, options: HttpOptions = {}): NodeHandler {
+export function createHttpHandler(bank: Bank, options: HttpOptions<IncomingMessage> = {}): NodeHandler {
   const app = createHttpApp(bank, options);
   const respond = responseBatcher();
   return (req, res, next) => {
@@ -108,6 +127,7 @@ export function createHttpHandler(bank: Bank, options: HttpOptions = {}): NodeHa
       },
       clientAddress: app.clientAddress(req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress),
       readBody: () => readBody(req, app.bodyLimitBytes),
+      native: req,
     };
     app.handle(request).then(
       (response) => respond(req, res, response),

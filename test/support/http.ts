@@ -4,6 +4,7 @@ import type { Bank } from 'bankcore';
 import { createFetchHandler, type HttpOptions } from 'bankcore/http';
 import { createHttpHandler } from 'bankcore/node';
 import { makeBank } from './bank.js';
+import { openApiMismatches } from './openapi-check.js';
 
 export interface Reply {
   status: number;
@@ -45,6 +46,8 @@ export function caller(base: string, send: (request: Request) => Promise<Respons
     if (init.token) headers['authorization'] = `Bearer ${init.token}`;
     const response = await send(new Request(`${base}${path}`, { method, headers, body }));
     const text = await response.text();
+    const mismatches = openApiMismatches(method, `${base}${path}`, response.status, response.headers, text);
+    if (mismatches.length) throw new Error(`The response does not match /openapi.json:\n${mismatches.join('\n')}`);
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;

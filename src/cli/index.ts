@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createBank } from 'bankcore';
 import { createThreadedPasswordHasher, startServer } from 'bankcore/node';
 import { backup, importJournalCommand } from './maintenance.js';
+import { operatorKeyCommand } from './operator-keys.js';
 import { openStorage } from './storage.js';
 
 const HELP = `bankcore: a banking API server (users, accounts, deposits, transfers, history)
@@ -12,6 +13,9 @@ const HELP = `bankcore: a banking API server (users, accounts, deposits, transfe
 Usage: bankcore [--help]             serve the HTTP API
        bankcore backup <file>        copy the live database (BANK_DATA_DIR/bankcore.db) while it serves
        bankcore import-journal [dir] import a 0.1.0 journal directory (default BANK_DATA_DIR) into dir/bankcore.db
+       bankcore operator-key create --name NAME [--scope SCOPE]...
+                                     print a new key for /admin (once; only its hash is stored)
+       bankcore operator-key list | revoke ID
 
 Environment:
   PORT             port to listen on (default 8000)
@@ -26,6 +30,8 @@ Environment:
   BANK_TRUST_PROXY number of proxies of yours that append to X-Forwarded-For (1: one reverse proxy);
                    the client address is then taken from the right, where your proxies wrote it
   BANK_RATE_LIMITS off to turn every rate limit off: for development only, never in production
+  BANK_SELF_DEPOSITS off to refuse POST /deposit (403 FORBIDDEN): money then enters only through
+                   POST /admin/fund. Default on, as the original service; turn it off in production
 
 A .env file in the working directory (KEY=value lines) is read first; variables already set in
 the environment win over it.
@@ -45,19 +51,22 @@ async function main(): Promise<void> {
   const [command, argument] = process.argv.slice(2);
   if (command === 'backup') return void console.log(`bankcore: ${await backup(argument, env)}`);
   if (command === 'import-journal') return void console.log(`bankcore: ${await importJournalCommand(argument, env)}`);
+  if (command === 'operator-key') return void console.log(await operatorKeyCommand(process.argv.slice(3), env));
   if (command !== undefined) throw new Error(`unknown command "${command}"; see bankcore --help`);
   const port = Number(env['PORT'] ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
   const storage = await openStorage(env);
   const rateLimitsOff = env['BANK_RATE_LIMITS'] === 'off';
   if (env['BANK_RATE_LIMITS'] !== undefined && !rateLimitsOff) throw new Error('BANK_RATE_LIMITS may only be "off"');
+  const selfDeposits = env['BANK_SELF_DEPOSITS'] ?? 'on';
+  if (selfDeposits !== 'on' && selfDeposits !== 'off') throw new Error('BANK_SELF_DEPOSITS must be "on" or "off"');
   let secret = env['BANK_JWT_SECRET'];
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
     console.warn('bankcore: BANK_JWT_SECRET is not set; using a random secret: tokens will not survive a restart');
   }
   // Password hashing in worker threads: logins use every core and never stall other requests.
-  const bank = createBank({ storage: storage.adapter, tokens: { secret }, passwordHasher: createThreadedPasswordHasher() });
+  const bank = createBank({ storage: storage.adapter, tokens: { secret }, passwordHasher: createThreadedPasswordHasher(), selfServiceDeposits: selfDeposits === 'on' });
   await bank.init();
   const imported = await storage.afterInit();
   if (imported) console.log(`bankcore: ${imported}`);

@@ -23,7 +23,7 @@ export const databaseFile = (dataDir: string) => join(dataDir, 'bankcore.db');
  *
  * @throws Error with a message for the start-up line when the settings are wrong.
  */
-export async function openStorage(env: NodeJS.ProcessEnv): Promise<Storage> {
+export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKeysOnly?: boolean } = {}): Promise<Storage> {
   const kind = env['BANK_STORAGE'] ?? 'sqlite';
   const none = async () => null;
   if (kind === 'memory') {
@@ -37,7 +37,8 @@ export async function openStorage(env: NodeJS.ProcessEnv): Promise<Storage> {
     mkdirSync(dataDir, { recursive: true });
     const filename = databaseFile(dataDir);
     const fresh = !existsSync(filename);
-    const adapter = sqliteAdapter({ filename });
+    // The operator-key commands run beside a running server: SQLite's locking orders their few writes.
+    const adapter = sqliteAdapter({ filename, ...(options.operatorKeysOnly ? { access: 'operator-keys' as const } : {}) });
     return {
       adapter,
       description: `sqlite, durable in ${filename}`,

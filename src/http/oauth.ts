@@ -19,7 +19,7 @@ function withOAuthFields(response: HttpResponse, error: TokenError, status?: num
  * The answer of a failed `/token` request: a client's mistake is a 400 with `error` (`invalid_grant` for wrong
  * credentials, `invalid_request` for a malformed request, `unsupported_grant_type`), never a 401, which RFC 6749
  * keeps for client authentication. Rate limits stay 429, with `error: slow_down`, so no OAuth client mistakes the
- * body for a token. Server failures are rethrown, for the app to log and answer as any other 5xx.
+ * body for a token. Server failures are rethrown, for the app to log and answer like every other 5xx.
  */
 export function tokenErrorResponse(error: unknown, description?: string): HttpResponse {
   if (error === 'unsupported_grant_type') {

@@ -5,7 +5,7 @@ import { makeBank } from './support/bank.js';
 import { serve, TRANSPORTS } from './support/http.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ENDPOINTS = ['/createUser', '/token', '/changePassword', '/addAccount', '/deposit', '/withdraw', '/transfer', '/balance', '/transactions', '/healthz'];
+const ENDPOINTS = ['/createUser', '/token', '/changePassword', '/addAccount', '/deposit', '/withdraw', '/transfer', '/balance', '/transactions', '/transactions/{id}', '/holds', '/healthz', '/admin/fund', '/admin/holds'];
 
 describe.each(TRANSPORTS)('the /docs page over %s', (transport) => {
   it('serves the page and its assets from this server, with a CSP and no CDN', async () => {
@@ -53,7 +53,7 @@ describe('the OpenAPI document', () => {
 // A real browser: Debian's Chromium driven by playwright-core (never a browser download). .ci/run installs it.
 if (!existsSync(CHROMIUM)) console.warn(`skipping the browser test: Chromium not installed at ${CHROMIUM} (apt-get install chromium)`);
 describe.skipIf(!existsSync(CHROMIUM))(`/docs in headless Chromium (${CHROMIUM})`, () => {
-  it('loads without console errors, lists every endpoint, and "try it out" creates a user', async () => {
+  it('loads without console errors, lists every endpoint, "try it out" creates a user, and Authorize with a username and password lets it call /balance', async () => {
     const { chromium } = await import('playwright-core');
     const bank = makeBank();
     const server = await startServer({ bank, port: 0, basePath: '/bank' });
@@ -79,6 +79,21 @@ describe.skipIf(!existsSync(CHROMIUM))(`/docs in headless Chromium (${CHROMIUM})
       await createUser.getByRole('button', { name: 'Execute' }).click();
       await createUser.locator('.live-responses-table tr.response .response-col_status').first().waitFor();
       expect((await createUser.locator('.live-responses-table tr.response .response-col_status').first().textContent())?.trim()).toBe('201');
+
+      // Authorize with a username and password (the oauth2 password flow calls /token), then call a customer route.
+      await page.locator('button.btn.authorize').first().click();
+      await page.locator('#oauth_username').fill('fromdocs');
+      await page.locator('#oauth_password').fill('typed into the docs page');
+      const oauth = page.locator('.auth-container', { hasText: 'OAuth2, password' });
+      await oauth.locator('button.modal-btn.authorize').click();
+      await oauth.locator('button:has-text("Logout")').waitFor();
+      await oauth.locator('button.btn-done').click();
+      const balance = page.locator('.opblock-get', { hasText: '/balance' }).first();
+      await balance.locator('.opblock-summary').click();
+      await balance.getByRole('button', { name: 'Try it out' }).click();
+      await balance.getByRole('button', { name: 'Execute' }).click();
+      await balance.locator('.live-responses-table tr.response .response-col_status').first().waitFor();
+      expect((await balance.locator('.live-responses-table tr.response .response-col_status').first().textContent())?.trim()).toBe('200');
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/docs.png', fullPage: false });
       expect(problems).toEqual([]);

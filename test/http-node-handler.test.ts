@@ -24,7 +24,7 @@ const quiet: HttpOptions = { logger: { error: () => {} } };
 describe('createHttpHandler', () => {
   it('serves under a base path, with or without its trailing slash', async () => {
     const server = await listen(createHttpHandler(makeBank(), { ...quiet, basePath: 'bank/' }));
-    const call = caller(server.base);
+    const call = caller(server.base, undefined, { basePath: 'bank/' });
     expect((await call('GET', '/bank/healthz')).status).toBe(200);
     const outside = await call('GET', '/healthz');
     expect([outside.status, outside.body.code]).toEqual([404, 'NOT_FOUND']);
@@ -35,7 +35,7 @@ describe('createHttpHandler', () => {
   it('hands requests outside its base path to next, as Connect middleware', async () => {
     const handler = createHttpHandler(makeBank(), { ...quiet, basePath: '/bank' });
     const server = await listen((req, res) => handler(req, res, () => res.writeHead(200, { 'content-type': 'text/plain' }).end('the host app')));
-    const call = caller(server.base);
+    const call = caller(server.base, undefined, { basePath: '/bank' });
     expect((await call('GET', '/shop')).text).toBe('the host app');
     expect((await call('GET', '/bank/healthz')).body).toEqual({ status: 'ok' });
     await server.close();

@@ -47,6 +47,7 @@ function depositPlan(customer: StoredAccount, world: StoredAccount, variant: Var
     holdResolve: null,
     reverses: null,
     accountUpdate: null,
+    eventId: null,
     guards: legs.map(({ account }) => ({
       accountId: account.id,
       statuses: ['active'],

@@ -86,6 +86,8 @@ async function replay(storage: StorageAdapter, p: V1Posting, accounts: Map<strin
     reverses: null,
     accountUpdate: null,
     guards,
+    // History from before events existed: imported as it was, without announcing it again.
+    eventId: null,
   });
   if (result.status !== 'committed') throw new Error(`posting ${p.id} did not replay (${result.status === 'refused' ? result.reason : result.status}); the journal is inconsistent`);
 }

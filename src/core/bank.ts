@@ -6,6 +6,8 @@ import { createLedger, refusalError } from './ledger.js';
 import { createMovements, findOwnAccount, type DepositInput, type TransferInput } from './movements.js';
 import { createOperator, type Operator } from './operator.js';
 import { createOperatorKeys, type OperatorKeys } from './operator-keys.js';
+import { createEventLog, type BankEvents, type EventLogOptions } from './event-log.js';
+import { newEvent } from './events.js';
 import { createPrincipals } from './principals.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
@@ -46,6 +48,11 @@ export interface BankOptions {
    * `deposit` throws FORBIDDEN.
    */
   selfServiceDeposits?: boolean;
+  /**
+   * The outbox: every change writes its event in the same atomic step (see `bank.events`). `false` writes none;
+   * an object sets retention and polling. Default on, kept until every registered consumer has passed it.
+   */
+  events?: EventLogOptions | false;
   /** Time source; default `() => new Date()`. */
   clock?: () => Date;
   /** Id generator for users, accounts, transactions and holds; default time-ordered v7 UUIDs. */
@@ -76,6 +83,8 @@ export interface Bank {
   ping(): Promise<void>;
   /** The keys of the HTTP operator API (`/admin`), stored hashed. */
   operatorKeys: OperatorKeys;
+  /** The events every change wrote, in commit order: read, stream, consumers and pruning. */
+  events: BankEvents;
   /** Registers a user. Throws VALIDATION_FAILED, USERNAME_TAKEN. */
   register(input: { username: string; password: string }): Promise<User>;
   /** Exchanges credentials for a bearer token. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
@@ -156,9 +165,12 @@ function publicUser(user: StoredUser): User {
  */
 export function createBank(options: BankOptions): Bank {
   checkOptions(options);
-  const storage = options.storage;
   const now = options.clock ?? (() => new Date());
   const newId = options.ids ?? defaultId;
+  const eventsOn = options.events !== false;
+  const eventLog = createEventLog(options.storage, now, options.events || {});
+  const storage = notifyingWrites(options.storage, eventLog.notify);
+  const eventId = () => (eventsOn ? newId() : null);
   const tokens = new TokenService(options.tokens, now);
   const hasher = options.passwordHasher ?? createPasswordHasher(options.passwordHashing);
   const currencyCheck = currencySchema.safeParse(options.currency ?? 'USD');
@@ -170,8 +182,8 @@ export function createBank(options: BankOptions): Bank {
   }
   const maxAccountsPerUser = options.maxAccountsPerUser ?? 100;
   if (!Number.isSafeInteger(maxAccountsPerUser) || maxAccountsPerUser < 1) throw new BankError('CONFIGURATION_INVALID', 'maxAccountsPerUser must be a positive integer');
-  const ledger = createLedger({ storage, now, newId, maxAmount });
-  const ctx = { storage, ledger, now, newId, maxAmount };
+  const ledger = createLedger({ storage, now, newId, maxAmount, events: eventsOn });
+  const ctx = { storage, ledger, now, newId, maxAmount, events: eventsOn };
   const principals = createPrincipals(storage);
   let dummy: Promise<string> | undefined;
   const dummyHash = () => (dummy ??= hasher.hash(crypto.randomUUID()));
@@ -211,7 +223,7 @@ export function createBank(options: BankOptions): Bank {
         credentialVersion: 1,
         createdAt: now(),
       };
-      if (!(await storage.createUser(user))) throw usernameTaken();
+      if (!(await storage.createUser(user, newEvent(eventId(), 'user.registered', user.createdAt, { user: publicUser(user) })))) throw usernameTaken();
       return publicUser(user);
     },
 
@@ -255,7 +267,8 @@ export function createBank(options: BankOptions): Bank {
         throw new BankError('INVALID_CREDENTIALS', 'The current password is incorrect');
       }
       const expected = { passwordHash: user.passwordHash, credentialVersion: user.credentialVersion };
-      if (!(await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1, expected))) {
+      const changed = newEvent(eventId(), 'user.password_changed', now(), { userId: user.id });
+      if (!(await storage.updatePassword(user.id, await hasher.hash(newPassword), user.credentialVersion + 1, expected, changed))) {
         throw new BankError('INVALID_CREDENTIALS', 'The password was changed meanwhile; sign in again');
       }
     },
@@ -267,7 +280,7 @@ export function createBank(options: BankOptions): Bank {
         throw new BankError('LIMIT_EXCEEDED', `A user may hold at most ${maxAccountsPerUser} accounts`, { details: { max: maxAccountsPerUser } });
       }
       const account = emptyAccount({ id: newId(), ownerId: principal.userId, bankCode: parsed.bankCode, accountNumber: parsed.accountNumber, currency: parsed.currency, createdAt: now() });
-      if (!(await storage.createAccount(account))) {
+      if (!(await storage.createAccount(account, newEvent(eventId(), 'account.opened', account.createdAt, { account: publicAccount(account) })))) {
         throw new BankError('ACCOUNT_EXISTS', `Account ${account.bankCode}/${account.accountNumber} already exists`, {
           details: { bankCode: account.bankCode, accountNumber: account.accountNumber },
         });
@@ -299,13 +312,14 @@ export function createBank(options: BankOptions): Bank {
 
     verify: () => verifyLedger(storage.readLedger(), storage.readTransactions()),
     operatorKeys: createOperatorKeys(storage, now),
+    events: eventLog.api,
 
     operator: {
       ...operator,
       async createUser(input) {
         const { username } = parseInput(z.strictObject({ username: usernameSchema }), input, 'createUser');
         const user: StoredUser = { id: newId(), username, usernameKey: usernameKey(username), passwordHash: '', credentialVersion: 1, createdAt: now() };
-        if (!(await storage.createUser(user))) throw usernameTaken();
+        if (!(await storage.createUser(user, newEvent(eventId(), 'user.registered', user.createdAt, { user: publicUser(user) })))) throw usernameTaken();
         return publicUser(user);
       },
       async principal(userId) {
@@ -315,4 +329,23 @@ export function createBank(options: BankOptions): Bank {
       },
     },
   };
+}
+
+/**
+ * The bank's view of its storage: the same adapter, except that a write which committed wakes this process's event
+ * streams at once. A prototype link (not a copy), so class-based adapters keep their own `this`.
+ */
+function notifyingWrites(storage: StorageAdapter, notify: () => void): StorageAdapter {
+  const wrapped = Object.create(storage) as StorageAdapter;
+  const after = <A extends unknown[], R>(write: (...args: A) => Promise<R>, committed: (result: R) => boolean) =>
+    async (...args: A): Promise<R> => {
+      const result = await write.apply(storage, args);
+      if (committed(result)) notify();
+      return result;
+    };
+  wrapped.commit = after(storage.commit, (r) => r.status === 'committed');
+  wrapped.createUser = after(storage.createUser, Boolean);
+  wrapped.createAccount = after(storage.createAccount, Boolean);
+  wrapped.updatePassword = after(storage.updatePassword, Boolean);
+  return wrapped;
 }

@@ -1,3 +1,4 @@
+import { eventOfOutcome, type NewEvent } from './events.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { CommitPlan, IdempotencyRecord, RefusalReason, StoredAccount } from './storage.js';
 import type { Account, AccountRef, Hold, LedgerEntry, Transaction } from './types.js';
@@ -46,6 +47,8 @@ export interface CommitOutcome {
   record: IdempotencyRecord | null;
   /** The customer accounts touched, after the change: what the caller is answered with. */
   touched: Account[];
+  /** The event to write in the same atomic step; null when the plan has no `eventId`. */
+  event: NewEvent | null;
 }
 
 /** A refusal: why, and the account it concerns. */
@@ -212,7 +215,7 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
     accounts: touched.map(publicAccount),
     createdAt: committedAt,
   };
-  return {
+  const outcome: CommitOutcome = {
     committedAt,
     accounts: [...after.values()],
     entries,
@@ -222,7 +225,10 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
     reversed,
     record,
     touched,
+    event: null,
   };
+  outcome.event = eventOfOutcome(plan, outcome);
+  return outcome;
 }
 
 /**

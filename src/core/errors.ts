@@ -26,6 +26,8 @@ export const BANK_ERROR_CODES = [
   'TRANSACTION_NOT_FOUND',
   'ALREADY_REVERSED',
   'UNBALANCED_TRANSACTION',
+  // An event reader asked for events that retention already deleted: it fell behind and must reconcile.
+  'EVENTS_PRUNED',
   // Raised when a write raced a change to the same account's settings more often than bankcore retries.
   'CONFLICT',
   'RATE_LIMITED',

@@ -12,6 +12,8 @@ export interface LedgerContext {
   now: () => Date;
   newId: () => string;
   maxAmount: number;
+  /** Whether changes write events (the outbox); `createBank({ events: false })` turns it off. */
+  events: boolean;
 }
 
 /** What the customer movements and the operator API need: the bank's storage, clock, ids, limits and its ledger. */
@@ -127,7 +129,7 @@ export function draftTransaction(id: string, draft: LegsDraft, at: Date): Transa
 
 /** A plan with nothing in it yet: the caller fills in what its change does. */
 export function emptyPlan(at: Date, idempotency: IdempotencyClaim | null): CommitPlan {
-  return { at, idempotency, transaction: null, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards: [] };
+  return { at, idempotency, transaction: null, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards: [], eventId: null };
 }
 
 /**
@@ -191,6 +193,8 @@ export function createLedger(ctx: LedgerContext) {
   async function commit(build: () => Promise<CommitPlan>): Promise<Committed> {
     for (let attempt = 0; attempt <= STALE_RETRIES; attempt++) {
       const plan = await build();
+      // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
+      plan.eventId = ctx.events ? ctx.newId() : null;
       const result: CommitResult = await ctx.storage.commit(plan);
       switch (result.status) {
         case 'committed':

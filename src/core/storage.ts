@@ -1,3 +1,4 @@
+import type { EventConsumer, EventPage, NewEvent, WebhookSettings } from './events.js';
 import type { StoredOperatorKey } from './operator-keys.js';
 import type { Account, AccountStatus, Hold, HoldStatus, LedgerEntry, Transaction } from './types.js';
 
@@ -96,6 +97,8 @@ export interface CommitPlan {
   accountUpdate: AccountUpdate | null;
   /** One per account the change touches. */
   guards: AccountGuard[];
+  /** The id of the event this change writes (see {@link applyCommitPlan}'s `event`); `null` when the bank keeps no events. */
+  eventId: string | null;
 }
 
 /** Why an adapter refused a plan. */
@@ -144,8 +147,12 @@ export interface StorageAdapter {
   /** Resolves when storage can serve requests; rejects (STORAGE_UNAVAILABLE) when it cannot. */
   ping(): Promise<void>;
 
-  /** Inserts a user unless its `usernameKey` is taken; `false` means taken and nothing was written. */
-  createUser(user: StoredUser): Promise<boolean>;
+  /**
+   * Inserts a user unless its `usernameKey` is taken; `false` means taken and nothing was written. With `event`,
+   * the event is appended (given the next position) in the same atomic step, and only if the user was inserted;
+   * the same holds for `updatePassword`, `createAccount` and every `commit` (`CommitOutcome.event`).
+   */
+  createUser(user: StoredUser, event?: NewEvent | null): Promise<boolean>;
   findUserById(id: string): Promise<StoredUser | null>;
   /** Looks up by the normalised key (`usernameKey`), never by a raw query value. */
   findUserByUsernameKey(usernameKey: string): Promise<StoredUser | null>;
@@ -153,10 +160,10 @@ export interface StorageAdapter {
    * Replaces the hash and credential version; `false` if the user does not exist, or, when `expected` is given,
    * if the stored hash or version is no longer the one expected (a concurrent change won), and nothing is written.
    */
-  updatePassword(userId: string, passwordHash: string, credentialVersion: number, expected?: { passwordHash: string; credentialVersion: number }): Promise<boolean>;
+  updatePassword(userId: string, passwordHash: string, credentialVersion: number, expected?: { passwordHash: string; credentialVersion: number }, event?: NewEvent | null): Promise<boolean>;
 
   /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
-  createAccount(account: StoredAccount): Promise<boolean>;
+  createAccount(account: StoredAccount, event?: NewEvent | null): Promise<boolean>;
   findAccount(bankCode: string, accountNumber: string): Promise<StoredAccount | null>;
   findAccountById(id: string): Promise<StoredAccount | null>;
   /** The user's accounts, oldest first. */
@@ -195,6 +202,22 @@ export interface StorageAdapter {
    */
   readLedger(): AsyncIterable<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }>;
   readTransactions(): AsyncIterable<Transaction>;
+
+  /**
+   * Up to `limit` events with `position > after`, oldest first, and how far pruning has gone. Positions rise
+   * strictly in commit order; an adapter that promises a total order (memory, SQLite) leaves no gaps.
+   */
+  readEvents(after: number, limit: number): Promise<EventPage>;
+  /** Deletes the events with `position <= through` and remembers that it did (`EventPage.prunedThrough`). */
+  pruneEvents(through: number): Promise<void>;
+  /** Inserts a consumer unless its name is taken; `false` means taken. */
+  createConsumer(consumer: EventConsumer): Promise<boolean>;
+  findConsumer(name: string): Promise<EventConsumer | null>;
+  /** Every consumer, oldest first. */
+  listConsumers(): Promise<EventConsumer[]>;
+  /** Sets the given fields; `false` if no consumer has this name (a deleted consumer is never brought back). */
+  updateConsumer(name: string, change: { position?: number; webhook?: WebhookSettings }): Promise<boolean>;
+  deleteConsumer(name: string): Promise<boolean>;
 
   /** Inserts an operator key unless its id is taken; `false` means taken and nothing was written. */
   createOperatorKey(key: StoredOperatorKey): Promise<boolean>;

@@ -42,6 +42,7 @@ const DETAIL: Record<BankErrorCode, string> = {
   TRANSACTION_NOT_FOUND: 'The transaction was not found',
   ALREADY_REVERSED: 'The transaction was already reversed',
   UNBALANCED_TRANSACTION: 'The transaction does not balance: legs in USD sum to 5, not 0',
+  EVENTS_PRUNED: 'Events after position 10 were pruned (through 500)',
   CONFLICT: 'The account changed meanwhile; try again',
   RATE_LIMITED: 'Too many attempts; try again later',
   STORAGE_UNAVAILABLE: 'Storage is unavailable; try again later',
@@ -57,7 +58,7 @@ const DETAIL: Record<BankErrorCode, string> = {
   NETWORK_ERROR: 'The server could not be reached',
 };
 
-const TITLE: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLE: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ description, schema });
 const HEADERS = {

@@ -74,7 +74,7 @@ export function postingPlan(
     overdraftLimit: a.overdraftLimit,
     derived: a.ownerId === null,
   }));
-  return { at, idempotency, transaction, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards };
+  return { at, idempotency, transaction, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards, eventId: null };
 }
 
 /** The token secret of {@link testBank}. */

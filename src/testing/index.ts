@@ -3,6 +3,7 @@ import type { StorageAdapter } from 'bankcore';
 import { describeConcurrencyContract, type ConcurrencyScale } from './concurrency-suite.js';
 import { describeLedgerConcurrencyContract } from './ledger-concurrency-suite.js';
 import { describeLedgerContract } from './ledger-suite.js';
+import { describeEventContract } from './events-suite.js';
 import { describeOperatorKeyContract } from './operator-keys-suite.js';
 import { describeStorageContract } from './storage-suite.js';
 
@@ -16,6 +17,8 @@ export interface StorageAdapterSuiteOptions {
   scale?: Partial<ConcurrencyScale>;
   /** Per-test time limit in ms for the concurrency tests (a networked store needs more than memory); default 30 000. */
   concurrencyTimeoutMs?: number;
+  /** Whether event positions have no gaps (memory and SQLite promise it); default true. Positions always rise. */
+  eventsGapFree?: boolean;
 }
 
 /**
@@ -23,7 +26,8 @@ export interface StorageAdapterSuiteOptions {
  * commits with their guards, idempotency (also racing), history pages and time ranges, the audit read; then
  * through a real bank, ledger v2's rules (settlement legs, N-leg posts, holds, expiry, reversals, frozen and
  * closed accounts, overdraft limits, metadata, point-in-time balances, principal checks) and the same under
- * concurrency, with `verify()` clean after each; and operator keys. Each test gets a fresh adapter from
+ * concurrency, with `verify()` clean after each; operator keys; and the outbox (one event per change, none for a
+ * refusal, exact resumption, pruning). Each test gets a fresh adapter from
  * `makeAdapter`, which must therefore return an empty store every time.
  *
  * @param name - shown as the outer `describe`.
@@ -45,6 +49,7 @@ export function describeStorageAdapter(
     describeStorageContract(makeAdapter);
     describeLedgerContract(makeAdapter);
     describeOperatorKeyContract(makeAdapter);
+    describeEventContract(makeAdapter, { gapFree: options.eventsGapFree ?? true });
     describeConcurrencyContract(makeAdapter, scale, options.concurrencyTimeoutMs ?? 30_000);
     describeLedgerConcurrencyContract(makeAdapter, options.concurrencyTimeoutMs ?? 30_000);
   });

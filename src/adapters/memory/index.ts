@@ -1,4 +1,5 @@
 import { BankError, type StorageAdapter } from 'bankcore';
+import { consumerMethods, pruneEvents, readEvents } from './events.js';
 import {
   accepts,
   applyChange,
@@ -14,7 +15,7 @@ import {
   lastIndexAtOrBefore,
   ledgerView,
   refKey,
-  type MemoryEvent,
+  type MemoryChange,
   type MemoryState,
 } from './state.js';
 
@@ -38,7 +39,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
   // Kept async so a caller can never tell this adapter from a networked one by timing or by a sync throw.
   const ready = async () => undefined;
 
-  async function change(event: MemoryEvent): Promise<boolean> {
+  async function change(event: MemoryChange): Promise<boolean> {
     if (!accepts(state, event)) return false;
     applyChange(state, event);
     return true;
@@ -53,7 +54,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       await ready();
     },
 
-    createUser: (user) => change({ t: 'user', user: copyUser(user) }),
+    createUser: (user, event = null) => change({ t: 'user', user: copyUser(user), event }),
     async findUserById(id) {
       await ready();
       const user = state.users.get(id);
@@ -64,7 +65,17 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       const id = state.userIdByKey.get(key);
       return id === undefined ? null : copyUser(state.users.get(id)!);
     },
-    updatePassword: (userId, passwordHash, credentialVersion, expected) => change({ t: 'password', userId, passwordHash, credentialVersion, expected }),
+    updatePassword: (userId, passwordHash, credentialVersion, expected, event = null) => change({ t: 'password', userId, passwordHash, credentialVersion, expected, event }),
+
+    async readEvents(after, limit) {
+      await ready();
+      return readEvents(state.log, after, limit);
+    },
+    async pruneEvents(through) {
+      await ready();
+      pruneEvents(state.log, through);
+    },
+    ...consumerMethods(() => state.log),
 
     async createOperatorKey(key) {
       await ready();
@@ -90,7 +101,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       return true;
     },
 
-    createAccount: (account) => change({ t: 'account', account: copyAccount(account) }),
+    createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
     async findAccount(bankCode, accountNumber) {
       await ready();
       const id = state.accountIdByRef.get(refKey(bankCode, accountNumber));

@@ -1,3 +1,4 @@
+import { appendEvent, emptyEventLog, type MemoryEventLog } from './events.js';
 import {
   applyCommitPlan,
   copyEntry,
@@ -10,6 +11,7 @@ import {
   type Hold,
   type IdempotencyRecord,
   type LedgerEntry,
+  type NewEvent,
   type StoredAccount,
   type StoredOperatorKey,
   type StoredUser,
@@ -37,13 +39,14 @@ export interface MemoryState {
   pendingHoldIds: Set<string>;
   idempotency: Map<string, IdempotencyRecord>;
   operatorKeys: Map<string, StoredOperatorKey>;
+  log: MemoryEventLog;
 }
 
 /** A change other than a commit. Refusals are never events. */
-export type MemoryEvent =
-  | { t: 'user'; user: StoredUser }
-  | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number; expected: { passwordHash: string; credentialVersion: number } | undefined }
-  | { t: 'account'; account: StoredAccount };
+export type MemoryChange =
+  | { t: 'user'; user: StoredUser; event: NewEvent | null }
+  | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number; expected: { passwordHash: string; credentialVersion: number } | undefined; event: NewEvent | null }
+  | { t: 'account'; account: StoredAccount; event: NewEvent | null };
 
 /** See {@link MemoryState.settlementLegs}. */
 export interface SettlementLegs {
@@ -65,6 +68,7 @@ export const emptyState = (): MemoryState => ({
   pendingHoldIds: new Set(),
   idempotency: new Map(),
   operatorKeys: new Map(),
+  log: emptyEventLog(),
 });
 
 export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
@@ -81,7 +85,7 @@ export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
 export { copyEntry, copyHold, copyTransaction };
 
 /** Whether `event` would change state; a `false` is an expected refusal (duplicate user, account, unknown user). */
-export function accepts(state: MemoryState, event: MemoryEvent): boolean {
+export function accepts(state: MemoryState, event: MemoryChange): boolean {
   switch (event.t) {
     case 'user':
       return !state.userIdByKey.has(event.user.usernameKey);
@@ -121,7 +125,8 @@ export function indexAccount(state: MemoryState, account: StoredAccount, entries
 }
 
 /** Applies a non-commit event that {@link accepts} allowed. */
-export function applyChange(state: MemoryState, event: MemoryEvent): void {
+export function applyChange(state: MemoryState, event: MemoryChange): void {
+  appendEvent(state.log, event.event);
   switch (event.t) {
     case 'user':
       state.users.set(event.user.id, copyUser(event.user));
@@ -180,6 +185,7 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   if (outcome.reversed) state.transactions.set(outcome.reversed.id, outcome.reversed);
   if (outcome.hold) indexHold(state, outcome.hold);
   if (outcome.record) state.idempotency.set(idemKey(outcome.record.scope, outcome.record.key), outcome.record);
+  appendEvent(state.log, outcome.event);
   return {
     status: 'committed',
     transaction: outcome.transaction && copyTransaction(outcome.transaction),

@@ -9,6 +9,7 @@ import type {
   TransactionDocument,
   UserDocument,
 } from './documents.js';
+import type { ConsumerDocument, EventDocument, EventLogDocument } from './events.js';
 
 /** Collection names, camelCase. */
 export const COLLECTIONS = {
@@ -21,6 +22,9 @@ export const COLLECTIONS = {
   idempotencyRecords: 'idempotencyRecords',
   rateLimits: 'rateLimits',
   operatorKeys: 'operatorKeys',
+  events: 'events',
+  eventLog: 'eventLog',
+  consumers: 'eventConsumers',
   meta: 'bankcoreMeta',
 } as const;
 
@@ -35,6 +39,9 @@ export interface Collections {
   idempotency: Collection<IdempotencyDocument>;
   /** An operator key: `_id` is its id; the secret is kept only as `secretHash`. */
   operatorKeys: Collection<OperatorKeyDocument>;
+  events: Collection<EventDocument>;
+  eventLog: Collection<EventLogDocument>;
+  consumers: Collection<ConsumerDocument>;
   meta: Collection<{ _id: string; version: number; migratedAt?: Date }>;
 }
 
@@ -48,6 +55,9 @@ export function collectionsOf(db: Db): Collections {
     holds: db.collection(COLLECTIONS.holds),
     idempotency: db.collection(COLLECTIONS.idempotencyRecords),
     operatorKeys: db.collection(COLLECTIONS.operatorKeys),
+    events: db.collection(COLLECTIONS.events),
+    eventLog: db.collection(COLLECTIONS.eventLog),
+    consumers: db.collection(COLLECTIONS.consumers),
     meta: db.collection(COLLECTIONS.meta),
   };
 }

@@ -15,6 +15,7 @@ import {
   type IdempotencyDocument,
 } from './documents.js';
 import { guarded, isDuplicateKey, storageFailure } from './errors.js';
+import { appendEvent } from './events.js';
 
 const MAJORITY = { w: 'majority' } as const;
 const TRANSACTION: TransactionOptions = {
@@ -96,6 +97,7 @@ export function createCommit(client: MongoClient, c: Collections, maxConcurrent:
       await c.transactions.updateOne({ _id: outcome.reversed.id, reversedBy: null }, { $set: { reversedBy: outcome.reversed.reversedBy } }, { session });
     }
     if (outcome.hold) await c.holds.replaceOne({ _id: outcome.hold.id }, holdToDocument(outcome.hold), { session, upsert: true });
+    await appendEvent(c, session, outcome.event);
     if (outcome.record) await c.idempotency.insertOne(idempotencyToDocument(outcome.record, outcome.transaction?.id ?? outcome.hold?.id ?? `${claim!.scope}:${claim!.key}`), { session });
     return { status: 'committed', transaction: outcome.transaction, hold: outcome.hold, accounts: outcome.touched };
   }

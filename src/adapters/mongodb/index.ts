@@ -16,6 +16,7 @@ import {
   type AccountDocument,
 } from './documents.js';
 import { guarded, isDuplicateKey, storageFailure } from './errors.js';
+import { eventMethods } from './events.js';
 import { migrate } from './migrate.js';
 import { pageOf, settlementLedger, withDerivedBalance } from './settlement.js';
 
@@ -80,6 +81,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
       throw storageFailure(error);
     }
   }
+  const events = eventMethods(client, c);
   const account = async (doc: AccountDocument | null) => doc && withDerivedBalance(c, doc, accountFromDocument(doc));
 
   return {
@@ -103,7 +105,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
     },
     ping: () => guarded(async () => void (await db.command({ ping: 1 }))),
 
-    createUser: (user) => insertUnlessDuplicate(() => c.users.insertOne(userToDocument(user))),
+    createUser: (user, event) => events.withEvent(async (session) => (await c.users.insertOne(userToDocument(user), { session }), true), event),
     findUserById: (id) => guarded(async () => {
       const doc = await c.users.findOne({ _id: id });
       return doc && userFromDocument(doc);
@@ -112,12 +114,20 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
       const doc = await c.users.findOne({ usernameKey: key });
       return doc && userFromDocument(doc);
     }),
-    updatePassword: (userId, passwordHash, credentialVersion, expected) =>
-      guarded(async () => {
+    updatePassword: (userId, passwordHash, credentialVersion, expected, event) =>
+      events.withEvent(async (session) => {
         // The guard lives in the filter: the rehash of a login never overwrites a change that committed meanwhile.
         const filter = expected ? { _id: userId, passwordHash: expected.passwordHash, credentialVersion: expected.credentialVersion } : { _id: userId };
-        return (await c.users.updateOne(filter, { $set: { passwordHash, credentialVersion } })).matchedCount === 1;
-      }),
+        return (await c.users.updateOne(filter, { $set: { passwordHash, credentialVersion } }, { session })).matchedCount === 1;
+      }, event),
+
+    readEvents: events.readEvents,
+    pruneEvents: events.pruneEvents,
+    createConsumer: events.createConsumer,
+    findConsumer: events.findConsumer,
+    listConsumers: events.listConsumers,
+    updateConsumer: events.updateConsumer,
+    deleteConsumer: events.deleteConsumer,
 
     createOperatorKey: (key) => insertUnlessDuplicate(() => c.operatorKeys.insertOne(operatorKeyToDocument(key))),
     findOperatorKey: (id) => guarded(async () => {
@@ -133,8 +143,8 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
         return (await c.operatorKeys.updateOne({ _id: id }, { $set: set })).matchedCount === 1;
       }),
 
-    createAccount: (a) =>
-      insertUnlessDuplicate(() => c.accounts.insertOne(accountToDocument({ ...a, balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null }))),
+    createAccount: (a, event) =>
+      events.withEvent(async (session) => (await c.accounts.insertOne(accountToDocument({ ...a, balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null }), { session }), true), event),
     findAccount: (bankCode, accountNumber) => guarded(async () => account(await c.accounts.findOne({ bankCode, accountNumber }))),
     findAccountById: (id) => guarded(async () => account(await c.accounts.findOne({ _id: id }))),
     listAccounts: (ownerId) =>

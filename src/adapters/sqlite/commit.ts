@@ -1,4 +1,4 @@
-import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type StoredAccount, type StoredOperatorKey, type StoredUser } from 'bankcore';
+import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import { createReads } from './reads.js';
 import { accountFromRow, accountParams } from './rows.js';
@@ -22,6 +22,24 @@ function createWriter(db: SqlDatabase) {
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
   const insertRecord = db.prepare('INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?, ?, ?, ?)');
+  // The next position comes from a counter row updated in the change's own savepoint: a change that rolls back
+  // takes its position back with it, so positions have no gaps, and pruning never makes one reused.
+  const nextPosition = db.prepare('UPDATE event_log SET last_position = last_position + 1 WHERE one = 1 RETURNING last_position');
+  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload) VALUES (?, ?, ?, ?, ?)');
+  const deleteEvents = db.prepare('DELETE FROM events WHERE position <= ?');
+  const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, last_position)) WHERE one = 1');
+  const insertConsumer = db.prepare('INSERT INTO consumers (name, position, created_at, webhook) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const setConsumer = db.prepare('UPDATE consumers SET position = coalesce(?, position), webhook = coalesce(?, webhook) WHERE name = ?');
+  const deleteConsumer = db.prepare('DELETE FROM consumers WHERE name = ?');
+
+  /** Appends the event of a change that was written (`written`), and answers `written`. */
+  function withEvent(written: boolean, event: NewEvent | null | undefined): boolean {
+    if (written && event) {
+      const { last_position: position } = nextPosition.get() as { last_position: number };
+      insertEvent.run(position, event.id, event.type, event.occurredAt.getTime(), JSON.stringify(event.payload));
+    }
+    return written;
+  }
 
   function commit(plan: CommitPlan): CommitResult {
     const claim = plan.idempotency;
@@ -57,19 +75,28 @@ function createWriter(db: SqlDatabase) {
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), JSON.stringify(h));
     const r = outcome.record;
     if (r) insertRecord.run(r.scope, r.key, r.fingerprint, JSON.stringify({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }));
+    withEvent(true, outcome.event);
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }
 
   return {
     commit,
-    createUser: (u: StoredUser) => Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1,
-    updatePassword: (id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }) =>
-      Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1,
+    createUser: (u: StoredUser, event?: NewEvent | null) => withEvent(Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1, event),
+    updatePassword: (id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }, event?: NewEvent | null) =>
+      withEvent(Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1, event),
+    pruneEvents(through: number) {
+      deleteEvents.run(through);
+      markPruned.run(through);
+    },
+    createConsumer: (c: EventConsumer) => Number(insertConsumer.run(c.name, c.position, c.createdAt.getTime(), c.webhook && JSON.stringify(c.webhook)).changes) === 1,
+    updateConsumer: (name: string, change: { position?: number; webhook?: WebhookSettings }) =>
+      Number(setConsumer.run(change.position ?? null, change.webhook ? JSON.stringify(change.webhook) : null, name).changes) === 1,
+    deleteConsumer: (name: string) => Number(deleteConsumer.run(name).changes) === 1,
     createOperatorKey: (k: StoredOperatorKey) =>
       Number(insertKey.run(k.id, k.name, JSON.stringify(k.scopes), k.secretHash, k.createdAt.getTime(), k.lastUsedAt?.getTime() ?? null, k.revokedAt?.getTime() ?? null).changes) === 1,
     updateOperatorKey: (id: string, change: { lastUsedAt?: Date; revokedAt?: Date }) =>
       Number(touchKey.run(change.lastUsedAt?.getTime() ?? null, change.revokedAt?.getTime() ?? null, id).changes) === 1,
-    createAccount: (a: StoredAccount) => Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1,
+    createAccount: (a: StoredAccount, event?: NewEvent | null) => withEvent(Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1, event),
   };
 }
 

@@ -105,12 +105,12 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     },
     ping: () => read((r) => r.ping(), true),
 
-    createUser: (user) => open().committer.write((w) => w.createUser(user)),
+    createUser: (user, event) => open().committer.write((w) => w.createUser(user, event)),
     findUserById: (id) => read((r) => r.userById(id)),
     findUserByUsernameKey: (key) => read((r) => r.userByKey(key)),
-    updatePassword: (userId, hash, version, expected) => open().committer.write((w) => w.updatePassword(userId, hash, version, expected)),
+    updatePassword: (userId, hash, version, expected, event) => open().committer.write((w) => w.updatePassword(userId, hash, version, expected, event)),
 
-    createAccount: (account) => open().committer.write((w) => w.createAccount(account)),
+    createAccount: (account, event) => open().committer.write((w) => w.createAccount(account, event)),
     findAccount: (bankCode, accountNumber) => read((r) => r.accountByRef(bankCode, accountNumber)),
     findAccountById: (id) => read((r) => r.accountById(id)),
     listAccounts: (ownerId) => read((r) => r.accountsOf(ownerId)),
@@ -123,6 +123,14 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     listExpiredHolds: (at, limit) => read((r) => r.expiredHolds(at, limit)),
     listLedgerEntries: (accountId, query) => read((r) => r.entries(accountId, query)),
     findEntryAt: (accountId, at) => read((r) => r.entryAt(accountId, at)),
+
+    readEvents: (after, limit) => read((r) => r.events(after, limit)),
+    pruneEvents: (through) => open().committer.write((w) => w.pruneEvents(through)),
+    createConsumer: (consumer) => open().committer.write((w) => w.createConsumer(consumer)),
+    findConsumer: (name) => read((r) => r.consumer(name)),
+    listConsumers: () => read((r) => r.consumers()),
+    updateConsumer: (name, change) => open().committer.write((w) => w.updateConsumer(name, change)),
+    deleteConsumer: (name) => open().committer.write((w) => w.deleteConsumer(name)),
 
     createOperatorKey: (key) => open(true).committer.write((w) => w.createOperatorKey(key)),
     findOperatorKey: (id) => read((r) => r.operatorKey(id), true),

@@ -1,6 +1,6 @@
-import type { StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
+import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
-import { accountFromRow, entryFromRow, holdFromBody, operatorKeyFromRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
 const PK = '(SELECT pk FROM accounts WHERE id = ?)';
@@ -27,6 +27,10 @@ export function createReads(db: SqlDatabase) {
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
+  const eventsAfter = q('SELECT position, id, type, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const eventLog = q('SELECT last_position, pruned_through FROM event_log');
+  const consumer = q('SELECT * FROM consumers WHERE name = ?');
+  const consumers = q('SELECT * FROM consumers ORDER BY created_at, name');
   const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
 
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
@@ -57,6 +61,12 @@ export function createReads(db: SqlDatabase) {
     },
     operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
+    events(after: number, limit: number): EventPage {
+      const log = eventLog.get() as { last_position: number; pruned_through: number };
+      return { events: (eventsAfter.all(after, limit) as EventRow[]).map(eventFromRow), prunedThrough: log.pruned_through, lastPosition: log.last_position };
+    },
+    consumer: (name: string): EventConsumer | null => one(consumer.get(name), consumerFromRow),
+    consumers: (): EventConsumer[] => (consumers.all() as ConsumerRow[]).map(consumerFromRow),
     entryAt: (accountId: string, when: Date): LedgerEntry | null => one(at.get(accountId, when.getTime()), entryFromRow),
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {

@@ -1,4 +1,4 @@
-import { entryOf, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
+import { entryOf, type BankEvent, type EventConsumer, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
 
 // How domain objects are stored. Columns hold what is queried or guarded; the rest of a transaction, hold or
 // idempotency record is a JSON body. Times are epoch milliseconds; money is INTEGER minor units.
@@ -106,4 +106,27 @@ export interface OperatorKeyRow {
 export function operatorKeyFromRow(r: OperatorKeyRow): StoredOperatorKey {
   const time = (ms: number | null) => (ms === null ? null : new Date(ms));
   return { id: r.id, name: r.name, scopes: JSON.parse(r.scopes), secretHash: r.secret_hash, createdAt: new Date(r.created_at), lastUsedAt: time(r.last_used_at), revokedAt: time(r.revoked_at) };
+}
+
+export interface EventRow {
+  position: number;
+  id: string;
+  type: BankEvent['type'];
+  occurred_at: number;
+  payload: string;
+}
+
+export const eventFromRow = (r: EventRow): BankEvent => ({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at), position: r.position, payload: JSON.parse(r.payload) }) as BankEvent;
+
+export interface ConsumerRow {
+  name: string;
+  position: number;
+  created_at: number;
+  webhook: string | null;
+}
+
+export function consumerFromRow(r: ConsumerRow): EventConsumer {
+  const webhook = r.webhook === null ? null : (JSON.parse(r.webhook) as EventConsumer['webhook'] & object);
+  if (webhook) for (const key of ['failingSince', 'disabledAt'] as const) webhook[key] = webhook[key] === null ? null : new Date(webhook[key] as unknown as string);
+  return { name: r.name, position: r.position, createdAt: new Date(r.created_at), webhook };
 }

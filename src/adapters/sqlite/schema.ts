@@ -76,6 +76,25 @@ const MIGRATIONS: string[] = [
      last_used_at INTEGER,
      revoked_at INTEGER
    ) STRICT;`,
+  `CREATE TABLE events (
+     position INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     occurred_at INTEGER NOT NULL,
+     payload TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE event_log (
+     one INTEGER PRIMARY KEY CHECK (one = 1),
+     last_position INTEGER NOT NULL,
+     pruned_through INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO event_log VALUES (1, 0, 0);
+   CREATE TABLE consumers (
+     name TEXT PRIMARY KEY,
+     position INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     webhook TEXT
+   ) STRICT;`,
 ];
 
 /** The schema version this release writes. */

@@ -1,0 +1,117 @@
+import { publicAccount, type CommitOutcome } from './commit.js';
+import type { CommitPlan } from './storage.js';
+import type { Account, Hold, Transaction, User } from './types.js';
+
+/**
+ * Every event type. Each committed change writes exactly one event, in the same atomic step (the outbox):
+ * - `transaction.posted`: a deposit, withdrawal, transfer, fund, payout or post;
+ * - `transaction.reversed`: a reversal (the new transaction, and the reversed one);
+ * - `hold.created`, `hold.captured` (with its transaction), `hold.voided`, `hold.expired`;
+ * - `account.opened`, `account.frozen`, `account.unfrozen`, `account.closed`, `account.limit_changed`;
+ * - `user.registered`, `user.password_changed`.
+ */
+export const EVENT_TYPES = [
+  'transaction.posted',
+  'transaction.reversed',
+  'hold.created',
+  'hold.captured',
+  'hold.voided',
+  'hold.expired',
+  'account.opened',
+  'account.frozen',
+  'account.unfrozen',
+  'account.closed',
+  'account.limit_changed',
+  'user.registered',
+  'user.password_changed',
+] as const;
+
+/** One of {@link EVENT_TYPES}. */
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Replaces every Date with its ISO string: payloads are stored and sent as JSON, so every adapter returns the same. */
+export type Jsonified<T> = T extends Date ? string : T extends Array<infer U> ? Array<Jsonified<U>> : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
+
+/** What each event type carries: the public shape of what changed, as JSON (times as ISO strings). */
+export interface EventPayloads {
+  'transaction.posted': { transaction: Transaction; accounts: Account[] };
+  'transaction.reversed': { transaction: Transaction; reversed: Transaction; accounts: Account[] };
+  'hold.created': { hold: Hold; accounts: Account[] };
+  'hold.captured': { hold: Hold; transaction: Transaction; accounts: Account[] };
+  'hold.voided': { hold: Hold; accounts: Account[] };
+  'hold.expired': { hold: Hold; accounts: Account[] };
+  'account.opened': { account: Account };
+  'account.frozen': { account: Account };
+  'account.unfrozen': { account: Account };
+  'account.closed': { account: Account };
+  'account.limit_changed': { account: Account };
+  'user.registered': { user: User };
+  'user.password_changed': { userId: string };
+}
+
+/** An event as committed: `position` rises strictly in commit order (gap-free on memory and SQLite). */
+export type BankEvent = { [K in EventType]: { id: string; type: K; occurredAt: Date; position: number; payload: Jsonified<EventPayloads[K]> } }[EventType];
+
+/** An event before storage gives it its position. */
+export type NewEvent = BankEvent extends infer E ? (E extends BankEvent ? Omit<E, 'position'> : never) : never;
+
+/** A page of events, how far pruning has gone (`position <= prunedThrough` are deleted) and the newest position. */
+export interface EventPage {
+  events: BankEvent[];
+  prunedThrough: number;
+  lastPosition: number;
+}
+
+/** Where a webhook consumer delivers, and how its deliveries are going. */
+export interface WebhookSettings {
+  url: string;
+  /** The event types it receives; `null` for all. */
+  types: EventType[] | null;
+  /** The HMAC-SHA256 signing secret. Kept as is: signing needs it (shown to the operator once, at creation). */
+  secret: string;
+  /** When the current run of failures began; null while deliveries succeed. */
+  failingSince: Date | null;
+  lastError: string | null;
+  /** Set when it failed for longer than the retry horizon (3 days): delivery stopped. */
+  disabledAt: Date | null;
+}
+
+/** A named reader of the event log with its own stored position: an in-process consumer or a webhook endpoint. */
+export interface EventConsumer {
+  name: string;
+  /** The last position it has acknowledged; it resumes after it. */
+  position: number;
+  createdAt: Date;
+  webhook: WebhookSettings | null;
+}
+
+const json = <T>(value: T): Jsonified<T> => JSON.parse(JSON.stringify(value)) as Jsonified<T>;
+
+/** Builds an event; `id` is `null` when the bank keeps no events (then nothing is written). */
+export function newEvent<K extends EventType>(id: string | null, type: K, occurredAt: Date, payload: EventPayloads[K]): NewEvent | null {
+  if (id === null) return null;
+  return { id, type, occurredAt, payload: json(payload) } as unknown as NewEvent;
+}
+
+/** The one event a committed plan writes, built from its outcome (so it says exactly what was written). */
+export function eventOfOutcome(plan: CommitPlan, outcome: CommitOutcome): NewEvent | null {
+  const id = plan.eventId;
+  const at = outcome.committedAt;
+  const accounts = outcome.touched;
+  const hold = outcome.hold;
+  const transaction = outcome.transaction;
+  if (plan.holdCreate && hold) return newEvent(id, 'hold.created', at, { hold, accounts });
+  if (plan.holdResolve && hold) {
+    if (hold.status === 'captured' && transaction) return newEvent(id, 'hold.captured', at, { hold, transaction, accounts });
+    return newEvent(id, hold.status === 'expired' ? 'hold.expired' : 'hold.voided', at, { hold, accounts });
+  }
+  if (transaction && outcome.reversed) return newEvent(id, 'transaction.reversed', at, { transaction, reversed: outcome.reversed, accounts });
+  if (transaction) return newEvent(id, 'transaction.posted', at, { transaction, accounts });
+  const update = plan.accountUpdate;
+  const account = outcome.accounts.find((a) => a.id === update?.accountId);
+  if (update && account) {
+    const type = update.status === 'frozen' ? 'account.frozen' : update.status === 'active' ? 'account.unfrozen' : update.status === 'closed' ? 'account.closed' : 'account.limit_changed';
+    return newEvent(id, type, at, { account: publicAccount(account) });
+  }
+  return null;
+}

@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 
 // Sub-path entries import the core as `bankcore`, kept external, so every entry shares one BankError class
 // at run time (the package resolves its own name through `exports`).
-const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'bankcore/client', 'bankcore/sqlite', 'mongodb', 'better-sqlite3', 'vitest'];
+const external = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/mongodb', 'bankcore/node', 'bankcore/client', 'bankcore/sqlite', 'bankcore/webhooks', 'mongodb', 'better-sqlite3', 'vitest'];
 
 export default defineConfig([
   {
@@ -18,6 +18,7 @@ export default defineConfig([
       sqlite: 'src/adapters/sqlite/index.ts',
       node: 'src/node/index.ts',
       client: 'src/client/index.ts',
+      webhooks: 'src/webhooks/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^bankcore\/sqlite$/, replacement: src('adapters/sqlite/index.ts') },
       { find: /^bankcore\/node$/, replacement: src('node/index.ts') },
       { find: /^bankcore\/client$/, replacement: src('client/index.ts') },
+      { find: /^bankcore\/webhooks$/, replacement: src('webhooks/index.ts') },
     ],
   },
   test: {

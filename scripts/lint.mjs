@@ -27,6 +27,7 @@ const LAYERS = [
   { dir: join('src', 'adapters'), allowed: /^(\.\/|bankcore$|mongodb$|better-sqlite3$|node:)/, says: "only 'bankcore' (the core), its own folder, its driver and node:*" },
   { dir: join('src', 'wire'), allowed: /^(\.\/|bankcore$|zod$)/, says: "only 'bankcore' and zod" },
   { dir: join('src', 'http'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod (no node:* module: it runs on Workers, Deno and Bun)" },
+  { dir: join('src', 'webhooks'), allowed: /^(\.\/|bankcore$|@noble\/hashes\/)/, says: "only 'bankcore' and @noble/hashes (it runs wherever fetch does)" },
   { dir: join('src', 'client'), allowed: /^(\.\/|\.\.\/wire\/|bankcore$|zod$)/, says: "only 'bankcore', the wire schemas and zod" },
 ];
 for (const file of files) {

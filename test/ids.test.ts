@@ -14,4 +14,10 @@ describe('ids', () => {
     expect(newId() > ids[999]!).toBe(true);
     expect(new Set(ids).size).toBe(1000);
   });
+
+  it('sort in creation order also within one millisecond, and past 4096 ids in one millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createBank } from 'bankcore';
 import { createThreadedPasswordHasher, startServer } from 'bankcore/node';
+import { startWebhookDelivery } from 'bankcore/webhooks';
 import { backup, importJournalCommand } from './maintenance.js';
 import { operatorKeyCommand } from './operator-keys.js';
 import { openStorage } from './storage.js';
@@ -30,6 +31,8 @@ Environment:
   BANK_TRUST_PROXY number of proxies of yours that append to X-Forwarded-For (1: one reverse proxy);
                    the client address is then taken from the right, where your proxies wrote it
   BANK_RATE_LIMITS off to turn every rate limit off: for development only, never in production
+  BANK_EVENT_RETENTION_DAYS  delete events older than this even if a webhook has not received them
+                   (unset: kept until every webhook endpoint has)
   BANK_SELF_DEPOSITS off to refuse POST /deposit (403 FORBIDDEN): money then enters only through
                    POST /admin/fund. Default on, as the original service; turn it off in production
 
@@ -66,7 +69,15 @@ async function main(): Promise<void> {
     console.warn('bankcore: BANK_JWT_SECRET is not set; using a random secret: tokens will not survive a restart');
   }
   // Password hashing in worker threads: logins use every core and never stall other requests.
-  const bank = createBank({ storage: storage.adapter, tokens: { secret }, passwordHasher: createThreadedPasswordHasher(), selfServiceDeposits: selfDeposits === 'on' });
+  const retentionDays = env['BANK_EVENT_RETENTION_DAYS'] === undefined ? undefined : Number(env['BANK_EVENT_RETENTION_DAYS']);
+  if (retentionDays !== undefined && !(retentionDays > 0)) throw new Error('BANK_EVENT_RETENTION_DAYS must be a positive number of days');
+  const bank = createBank({
+    storage: storage.adapter,
+    tokens: { secret },
+    passwordHasher: createThreadedPasswordHasher(),
+    selfServiceDeposits: selfDeposits === 'on',
+    events: retentionDays === undefined ? {} : { retentionSeconds: retentionDays * 86_400 },
+  });
   await bank.init();
   const imported = await storage.afterInit();
   if (imported) console.log(`bankcore: ${imported}`);
@@ -82,10 +93,15 @@ async function main(): Promise<void> {
       error: ({ error, ...e }) => console.error(`error in ${e.method} ${e.path} (request ${e.requestId}):`, error),
     },
   });
+  const delivery = startWebhookDelivery(bank, { onError: (id, error) => console.error(`bankcore: webhook ${id}: ${error}`) });
+  // Events every consumer has passed (and, with a retention, older ones) are deleted once a minute.
+  const pruning = setInterval(() => void bank.events.prune().catch((error: unknown) => console.error('bankcore: pruning events failed', error)), 60_000);
+  pruning.unref();
   // Handlers first: whoever reads the "listening on" line may signal at once.
   const stop = (signal: string) => {
     console.log(`bankcore: ${signal} received, finishing requests in flight`);
-    running.close().then(() => storage.close()).then(
+    clearInterval(pruning);
+    Promise.all([running.close(), delivery.stop()]).then(() => storage.close()).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('bankcore: shutdown failed', error);

@@ -8,6 +8,7 @@ import { createOperator, type Operator } from './operator.js';
 import { createOperatorKeys, type OperatorKeys } from './operator-keys.js';
 import { createEventLog, type BankEvents, type EventLogOptions } from './event-log.js';
 import { newEvent } from './events.js';
+import { createWebhookEndpoints, type WebhookEndpoints } from './webhook-endpoints.js';
 import { createPrincipals } from './principals.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
@@ -85,6 +86,8 @@ export interface Bank {
   operatorKeys: OperatorKeys;
   /** The events every change wrote, in commit order: read, stream, consumers and pruning. */
   events: BankEvents;
+  /** Webhook endpoints (delivered by `startWebhookDelivery` from `bankcore/webhooks`). */
+  webhooks: WebhookEndpoints;
   /** Registers a user. Throws VALIDATION_FAILED, USERNAME_TAKEN. */
   register(input: { username: string; password: string }): Promise<User>;
   /** Exchanges credentials for a bearer token. Throws VALIDATION_FAILED, INVALID_CREDENTIALS. */
@@ -313,6 +316,7 @@ export function createBank(options: BankOptions): Bank {
     verify: () => verifyLedger(storage.readLedger(), storage.readTransactions()),
     operatorKeys: createOperatorKeys(storage, now),
     events: eventLog.api,
+    webhooks: createWebhookEndpoints(storage, now),
 
     operator: {
       ...operator,

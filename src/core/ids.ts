@@ -2,8 +2,9 @@ const HEX = '0123456789abcdef';
 const ascii = new TextDecoder('latin1');
 
 /**
- * A time-ordered (version 7) UUID as one flat string: 48 bits of Unix milliseconds, then 74 random bits. Ids
- * created later sort later, so a database inserts them at the end of its indexes instead of at random pages (on
+ * A time-ordered (version 7) UUID as one flat string: 48 bits of Unix milliseconds, a 12-bit counter within the
+ * millisecond (RFC 9562 §6.2, method 1), then 62 random bits. Ids created later in this process sort later, also
+ * within one millisecond (so "oldest first" never depends on chance), so a database inserts them at the end of its indexes instead of at random pages (on
  * SQLite, a transaction's insert costs about half as much); the creation time they reveal is on the record anyway.
  * As one flat string because `crypto.randomUUID()` in Node builds its result from dozens of
  * concatenated pieces, and a bank keeps millions of ids: measured here, 490 heap bytes per id against 65 for
@@ -12,6 +13,8 @@ const ascii = new TextDecoder('latin1');
 const pool = new Uint8Array(16 * 256);
 let used = pool.length;
 const out = new Uint8Array(36);
+let lastMs = 0;
+let sequence = 0;
 
 export function newId(): string {
   // Random bytes are drawn 4 KiB at a time: one call per 256 ids instead of one per id.
@@ -20,7 +23,17 @@ export function newId(): string {
     used = 0;
   }
   const bytes = pool.subarray(used, (used += 16));
-  const ms = Date.now();
+  let ms = Date.now();
+  if (ms > lastMs) {
+    // A fresh millisecond starts its counter at a random value in the lower half, leaving room to count up.
+    sequence = ((bytes[6]! << 8) | bytes[7]!) & 0x7ff;
+    lastMs = ms;
+  } else if (++sequence > 0xfff) {
+    // More than the counter holds in one millisecond (or the clock went back): borrow the next millisecond.
+    sequence = 0;
+    lastMs += 1;
+  }
+  ms = lastMs;
   const high = Math.floor(ms / 2 ** 16);
   bytes[0] = (high >>> 24) & 0xff;
   bytes[1] = (high >>> 16) & 0xff;
@@ -28,7 +41,8 @@ export function newId(): string {
   bytes[3] = high & 0xff;
   bytes[4] = (ms >>> 8) & 0xff;
   bytes[5] = ms & 0xff;
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[6] = 0x70 | (sequence >>> 8);
+  bytes[7] = sequence & 0xff;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   let o = 0;
   for (let i = 0; i < 16; i++) {

@@ -9,6 +9,7 @@ export { OPERATOR_SCOPES } from './operator-keys.js';
 export { EVENT_TYPES, newEvent } from './events.js';
 export type { BankEvent, EventConsumer, EventPage, EventPayloads, EventType, Jsonified, NewEvent, WebhookSettings } from './events.js';
 export type { BankEvents, EventLogOptions } from './event-log.js';
+export type { WebhookEndpoint, WebhookEndpoints } from './webhook-endpoints.js';
 export type { OperatorCredential, OperatorKey, OperatorKeys, OperatorScope, StoredOperatorKey } from './operator-keys.js';
 export type { DepositInput, TransferInput } from './movements.js';
 export type { CaptureResult, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';

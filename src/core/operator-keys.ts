@@ -11,9 +11,10 @@ import type { StorageAdapter } from './storage.js';
  * - `funds:write`: fund, payout, post, reverse;
  * - `holds:write`: create, capture, void and expire holds;
  * - `accounts:write`: freeze, unfreeze, close, overdraft limits;
- * - `ledger:read`: accounts, history, holds, transactions, verify.
+ * - `ledger:read`: accounts, history, holds, transactions, verify, webhook endpoints;
+ * - `webhooks:write`: register and delete webhook endpoints.
  */
-export const OPERATOR_SCOPES = ['funds:write', 'holds:write', 'accounts:write', 'ledger:read'] as const;
+export const OPERATOR_SCOPES = ['funds:write', 'holds:write', 'accounts:write', 'ledger:read', 'webhooks:write'] as const;
 
 /** One of {@link OPERATOR_SCOPES}. */
 export type OperatorScope = (typeof OPERATOR_SCOPES)[number];

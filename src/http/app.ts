@@ -1,5 +1,6 @@
 import { BankError, isBankError, type Bank, type Principal } from 'bankcore';
 import { ADMIN_ROUTES } from './admin-routes.js';
+import { WEBHOOK_ROUTES } from './webhook-routes.js';
 import { DOCS_ROUTES } from './docs.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { bankErrorResponse, problemResponse, type HttpResponse } from './problem.js';
@@ -80,7 +81,7 @@ const HASHES_IN_FLIGHT_PER_ADDRESS = 4;
 
 /** Builds the app over a bank. Used by both transports; not needed directly. */
 /** All routes, with the docs page unless turned off. */
-export const ALL_ROUTES: Route[] = [...ROUTES, ...ADMIN_ROUTES];
+export const ALL_ROUTES: Route[] = [...ROUTES, ...ADMIN_ROUTES, ...WEBHOOK_ROUTES];
 
 interface CompiledRoutes {
   find(path: string): { methods: Map<string, Route>; params: Record<string, string> } | null;

@@ -94,7 +94,7 @@ export function describeOperatorKeyContract(make: MakeAdapter): void {
     it('refuses a wrong secret, a malformed key, a customer token, and a revoked key', async () => {
       const bank = testBank(await fresh(make));
       const { key, operatorKey } = await bank.operatorKeys.create({ name: 'ops' });
-      expect(operatorKey.scopes).toEqual(['funds:write', 'holds:write', 'accounts:write', 'ledger:read']);
+      expect(operatorKey.scopes).toEqual(['funds:write', 'holds:write', 'accounts:write', 'ledger:read', 'webhooks:write']);
       const wrong = key.slice(0, -1) + (key.endsWith('0') ? '1' : '0');
       expect(await codeOf(bank.operatorKeys.authenticate(wrong))).toBe('INVALID_TOKEN');
       expect(await codeOf(bank.operatorKeys.authenticate('bko_nothing'))).toBe('INVALID_TOKEN');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BANK_ERROR_CODES, OPERATOR_SCOPES, schemas as core } from 'bankcore';
+import { BANK_ERROR_CODES, EVENT_TYPES, OPERATOR_SCOPES, schemas as core } from 'bankcore';
 
 // The shapes of the HTTP API, shared by the server (validation, /openapi.json) and the client (types). They reuse
 // the core's field schemas, so a rule lives in one place. Each named schema carries an `id`: the OpenAPI document
@@ -173,3 +173,27 @@ export const problemResponseSchema = z
   .meta({ id: 'Problem' });
 
 export const operatorScopes = z.enum(OPERATOR_SCOPES);
+
+// Webhook endpoints (`/admin/webhooks`).
+const eventType = z.enum(EVENT_TYPES);
+export const webhookBody = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
+  types: z.array(eventType).min(1).optional().meta({ description: 'The event types to receive; all when left out' }),
+});
+export const webhookResponse = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    types: z.array(eventType).nullable(),
+    createdAt: dateTime,
+    position: z.int().meta({ description: 'The last event position it acknowledged' }),
+    backlog: z.int().meta({ description: 'Events committed after position' }),
+    failingSince: dateTime.nullable(),
+    lastError: z.string().nullable(),
+    disabledAt: dateTime.nullable().meta({ description: 'Set when it kept failing for 3 days; delivery stopped' }),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+export const webhookCreatedResponse = z
+  .object({ endpoint: webhookResponse, secret: z.string().meta({ description: 'The signing secret: shown this once' }) })
+  .meta({ id: 'WebhookCreated' });
+export const webhooksList = z.object({ webhooks: z.array(webhookResponse) }).meta({ id: 'WebhookList' });

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { coreScenarios } from './core.js';
 import { durableScenarios } from './durable.js';
+import { eventScenarios } from './events.js';
 import { loginScenarios } from './logins.js';
 import { memoryScenarios } from './memory.js';
 import { durableHttpScenarios, httpScenarios } from './http.js';
@@ -18,6 +19,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   durable: durableScenarios,
   settlement: settlementScenarios,
   'durable-http': durableHttpScenarios,
+  events: eventScenarios,
 };
 
 const wanted = process.argv.slice(2);

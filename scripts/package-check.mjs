@@ -34,7 +34,7 @@ try {
     for (const p of ['/docs', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css']) { const r = await h(new Request('http://x' + p)); if (r.status !== 200) throw new Error(p + ' answered ' + r.status); }`]);
   step('no install-time analytics in the dependency tree (@scarf/scarf), and /docs serves its assets from the package');
 
-  const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node', 'bankcore/sqlite'];
+  const lean = ['bankcore', 'bankcore/memory', 'bankcore/http', 'bankcore/client', 'bankcore/node', 'bankcore/sqlite', 'bankcore/webhooks'];
   node(['--input-type=module', '-e', `for (const p of ${JSON.stringify(lean)}) { const m = await import(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }`]);
   node(['-e', `for (const p of ${JSON.stringify(lean)}) { const m = require(p); if (!Object.keys(m).length) throw new Error(p + ' exports nothing'); }
     if (Object.keys(require.cache).some((k) => k.includes('/node_modules/mongodb/'))) throw new Error('mongodb was loaded');`]);

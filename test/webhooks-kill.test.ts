@@ -20,7 +20,7 @@ describe('webhooks under kill -9', () => {
     const cwd = cliCwd();
     const env = { BANK_DATA_DIR: dataDir, BANK_RATE_LIMITS: 'off', BANK_JWT_SECRET: 'a-kill-test-secret-of-32-bytes-or-more' };
     // Each answer takes a little while, so a kill often lands while a delivery is in flight.
-    const receiver = await startReceiver(() => 200, { delayMs: 15 });
+    const receiver = await startReceiver(() => 200, { delayMs: 5 });
     let server: RunningCli = await startCli(env, cwd);
     const keyRun = spawnSync(process.execPath, [...CLI, 'operator-key', 'create', '--name', 'kill-test'], { encoding: 'utf8', cwd, env: { ...process.env, ...env } });
     const key = /^(bko_\S+)$/m.exec(keyRun.stdout)![1]!;
@@ -45,6 +45,8 @@ describe('webhooks under kill -9', () => {
           try {
             const r = await call('POST', '/deposit', { ...ACCOUNTS[(worker + i) % 2]!, amount: 1 + (i % 50) }, token.access_token);
             if (r.status === 201) acknowledged++;
+            // A steady load, not a flood: one endpoint takes events one at a time, as fast as the receiver answers.
+            await new Promise((resolve) => setTimeout(resolve, 10));
           } catch {
             await new Promise((resolve) => setTimeout(resolve, 20)); // the server is down: wait for the restart
           }
@@ -59,10 +61,14 @@ describe('webhooks under kill -9', () => {
     }
     loading = false;
     await load;
+    let state = '';
     await eventually(async () => {
       const listed = await call('GET', '/admin/webhooks', undefined, key);
+      state = JSON.stringify(listed.body);
       return listed.status === 200 && listed.body.webhooks[0].backlog === 0;
-    }, 60_000, 'the webhook backlog to drain');
+    }, 120_000, 'the webhook backlog to drain').catch((error: Error) => {
+      throw new Error(`${error.message}; last state ${state}; server output:\n${server.output().slice(-2000)}`);
+    });
     expect(await server.stop()).toBe(0);
     await receiver.close();
 

@@ -52,8 +52,26 @@ export interface EventPayloads {
 /** An event as committed: `position` rises strictly in commit order (gap-free on memory and SQLite). */
 export type BankEvent = { [K in EventType]: { id: string; type: K; occurredAt: Date; position: number; payload: Jsonified<EventPayloads[K]> } }[EventType];
 
-/** An event before storage gives it its position. */
-export type NewEvent = BankEvent extends infer E ? (E extends BankEvent ? Omit<E, 'position'> : never) : never;
+/**
+ * An event as a change hands it to storage, before it has a position. `payload` holds the change's own objects
+ * (never mutated afterwards), not a copy: an adapter that keeps objects (memory) retains them as they are, and one
+ * that writes bytes serialises them once, with {@link eventPayloadJson}. Either rebuilds the public form on read
+ * with {@link storedEvent}.
+ */
+export interface NewEvent {
+  id: string;
+  type: EventType;
+  occurredAt: Date;
+  payload: object;
+}
+
+/** The JSON text of an event's payload, as adapters store it. */
+export const eventPayloadJson = (event: NewEvent): string => JSON.stringify(event.payload);
+
+/** An event as read back from storage: its payload parsed from its JSON text (times as ISO strings). */
+export function storedEvent(event: Omit<NewEvent, 'payload'>, payloadJson: string, position: number): BankEvent {
+  return { id: event.id, type: event.type, occurredAt: event.occurredAt, position, payload: JSON.parse(payloadJson) } as BankEvent;
+}
 
 /** A page of events, how far pruning has gone (`position <= prunedThrough` are deleted) and the newest position. */
 export interface EventPage {
@@ -85,12 +103,10 @@ export interface EventConsumer {
   webhook: WebhookSettings | null;
 }
 
-const json = <T>(value: T): Jsonified<T> => JSON.parse(JSON.stringify(value)) as Jsonified<T>;
-
 /** Builds an event; `id` is `null` when the bank keeps no events (then nothing is written). */
 export function newEvent<K extends EventType>(id: string | null, type: K, occurredAt: Date, payload: EventPayloads[K]): NewEvent | null {
   if (id === null) return null;
-  return { id, type, occurredAt, payload: json(payload) } as unknown as NewEvent;
+  return { id, type, occurredAt, payload };
 }
 
 /** The one event a committed plan writes, built from its outcome (so it says exactly what was written). */

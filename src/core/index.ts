@@ -6,7 +6,7 @@ export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';
 export { OPERATOR_SCOPE } from './ledger.js';
 export { OPERATOR_SCOPES } from './operator-keys.js';
-export { EVENT_TYPES, newEvent } from './events.js';
+export { EVENT_TYPES, eventPayloadJson, newEvent, storedEvent } from './events.js';
 export type { BankEvent, EventConsumer, EventPage, EventPayloads, EventType, Jsonified, NewEvent, WebhookSettings } from './events.js';
 export type { BankEvents, EventLogOptions } from './event-log.js';
 export type { WebhookEndpoint, WebhookEndpoints } from './webhook-endpoints.js';

@@ -1,9 +1,9 @@
-import type { BankEvent, EventConsumer, EventPage, NewEvent, WebhookSettings } from 'bankcore';
+import { eventPayloadJson, storedEvent, type EventConsumer, type EventPage, type NewEvent, type WebhookSettings } from 'bankcore';
 
 /** The memory adapter's event log: kept events in position order, with no gaps, and the named consumers. */
 export interface MemoryEventLog {
-  /** `events[i].position === prunedThrough + 1 + i`. */
-  events: BankEvent[];
+  /** The event at position `prunedThrough + 1 + i`, holding the change's own objects (serialised on read). */
+  events: NewEvent[];
   prunedThrough: number;
   lastPosition: number;
   consumers: Map<string, EventConsumer>;
@@ -11,24 +11,17 @@ export interface MemoryEventLog {
 
 export const emptyEventLog = (): MemoryEventLog => ({ events: [], prunedThrough: 0, lastPosition: 0, consumers: new Map() });
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
 /** Appends an event with the next position; called inside the same synchronous step as the change it records. */
 export function appendEvent(log: MemoryEventLog, event: NewEvent | null): void {
   if (!event) return;
-  // Frozen once, then handed out as is: no reader can change what is stored, and no read pays for a copy.
-  log.events.push(deepFreeze({ ...event, position: ++log.lastPosition } as BankEvent));
+  log.lastPosition += 1;
+  log.events.push(event);
 }
 
 export function readEvents(log: MemoryEventLog, after: number, limit: number): EventPage {
   const start = Math.max(0, after - log.prunedThrough);
-  return { events: log.events.slice(start, start + limit), prunedThrough: log.prunedThrough, lastPosition: log.lastPosition };
+  const events = log.events.slice(start, start + limit).map((e, i) => storedEvent(e, eventPayloadJson(e), log.prunedThrough + start + i + 1));
+  return { events, prunedThrough: log.prunedThrough, lastPosition: log.lastPosition };
 }
 
 export function pruneEvents(log: MemoryEventLog, through: number): void {

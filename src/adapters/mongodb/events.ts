@@ -1,10 +1,10 @@
 import type { ClientSession, MongoClient } from 'mongodb';
-import type { BankEvent, EventConsumer, EventPage, NewEvent, WebhookSettings } from 'bankcore';
+import { eventPayloadJson, storedEvent, type BankEvent, type EventConsumer, type EventPage, type NewEvent, type WebhookSettings } from 'bankcore';
 import type { Collections } from './collections.js';
 import { guarded, isDuplicateKey, storageFailure } from './errors.js';
 
-/** An event as stored: `_id` is its position. */
-export type EventDocument = Omit<BankEvent, 'position'> & { _id: number };
+/** An event as stored: `_id` is its position; the payload stays the JSON text the change serialised. */
+export type EventDocument = Omit<NewEvent, 'payload'> & { _id: number; payloadJson: string };
 /** The one document that counts positions: every change's transaction increments it. */
 export type EventLogDocument = { _id: 'events'; lastPosition: number; prunedThrough: number };
 /** A consumer as stored: `_id` is its name. */
@@ -20,10 +20,10 @@ const MAJORITY = { w: 'majority' } as const;
 export async function appendEvent(c: Collections, session: ClientSession, event: NewEvent | null): Promise<void> {
   if (!event) return;
   const log = await c.eventLog.findOneAndUpdate({ _id: 'events' }, { $inc: { lastPosition: 1 }, $setOnInsert: { prunedThrough: 0 } }, { session, upsert: true, returnDocument: 'after' });
-  await c.events.insertOne({ _id: log!.lastPosition, id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event.payload } as EventDocument, { session });
+  await c.events.insertOne({ _id: log!.lastPosition, id: event.id, type: event.type, occurredAt: event.occurredAt, payloadJson: eventPayloadJson(event) }, { session });
 }
 
-const fromDocument = ({ _id, ...rest }: EventDocument): BankEvent => ({ ...rest, position: _id }) as BankEvent;
+const fromDocument = ({ _id, payloadJson, ...rest }: EventDocument): BankEvent => storedEvent(rest, payloadJson, _id);
 const consumerFrom = ({ _id, ...rest }: ConsumerDocument): EventConsumer => ({ name: _id, ...rest });
 
 /** The event and consumer methods of the contract, and single-document writes made atomic with their event. */

@@ -1,4 +1,4 @@
-import { applyCommitPlan, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
+import { applyCommitPlan, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import { createReads } from './reads.js';
 import { accountFromRow, accountParams } from './rows.js';
@@ -22,22 +22,19 @@ function createWriter(db: SqlDatabase) {
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
   const insertRecord = db.prepare('INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?, ?, ?, ?)');
-  // The next position comes from a counter row updated in the change's own savepoint: a change that rolls back
-  // takes its position back with it, so positions have no gaps, and pruning never makes one reused.
-  const nextPosition = db.prepare('UPDATE event_log SET last_position = last_position + 1 WHERE one = 1 RETURNING last_position');
-  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload) VALUES (?, ?, ?, ?, ?)');
-  const deleteEvents = db.prepare('DELETE FROM events WHERE position <= ?');
-  const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, last_position)) WHERE one = 1');
+  // The position is the rowid SQLite assigns: the largest plus one, inside the change's own savepoint, so a change
+  // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
+  // event, so no position is ever given out twice.
+  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload) VALUES (NULL, ?, ?, ?, ?)');
+  const deleteEvents = db.prepare('DELETE FROM events WHERE position <= min(?, (SELECT max(position) FROM events) - 1)');
+  const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, coalesce((SELECT max(position) FROM events), 0))) WHERE one = 1');
   const insertConsumer = db.prepare('INSERT INTO consumers (name, position, created_at, webhook) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const setConsumer = db.prepare('UPDATE consumers SET position = coalesce(?, position), webhook = coalesce(?, webhook) WHERE name = ?');
   const deleteConsumer = db.prepare('DELETE FROM consumers WHERE name = ?');
 
   /** Appends the event of a change that was written (`written`), and answers `written`. */
   function withEvent(written: boolean, event: NewEvent | null | undefined): boolean {
-    if (written && event) {
-      const { last_position: position } = nextPosition.get() as { last_position: number };
-      insertEvent.run(position, event.id, event.type, event.occurredAt.getTime(), JSON.stringify(event.payload));
-    }
+    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event));
     return written;
   }
 
@@ -85,8 +82,8 @@ function createWriter(db: SqlDatabase) {
     updatePassword: (id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }, event?: NewEvent | null) =>
       withEvent(Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1, event),
     pruneEvents(through: number) {
-      deleteEvents.run(through);
       markPruned.run(through);
+      deleteEvents.run(through);
     },
     createConsumer: (c: EventConsumer) => Number(insertConsumer.run(c.name, c.position, c.createdAt.getTime(), c.webhook && JSON.stringify(c.webhook)).changes) === 1,
     updateConsumer: (name: string, change: { position?: number; webhook?: WebhookSettings }) =>

@@ -28,7 +28,7 @@ export function createReads(db: SqlDatabase) {
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q('SELECT position, id, type, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?');
-  const eventLog = q('SELECT last_position, pruned_through FROM event_log');
+  const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');
   const consumers = q('SELECT * FROM consumers ORDER BY created_at, name');
   const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');

@@ -1,4 +1,4 @@
-import { entryOf, type BankEvent, type EventConsumer, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
+import { entryOf, storedEvent, type BankEvent, type EventConsumer, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
 
 // How domain objects are stored. Columns hold what is queried or guarded; the rest of a transaction, hold or
 // idempotency record is a JSON body. Times are epoch milliseconds; money is INTEGER minor units.
@@ -116,7 +116,7 @@ export interface EventRow {
   payload: string;
 }
 
-export const eventFromRow = (r: EventRow): BankEvent => ({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at), position: r.position, payload: JSON.parse(r.payload) }) as BankEvent;
+export const eventFromRow = (r: EventRow): BankEvent => storedEvent({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at) }, r.payload, r.position);
 
 export interface ConsumerRow {
   name: string;

@@ -85,10 +85,9 @@ const MIGRATIONS: string[] = [
    ) STRICT;
    CREATE TABLE event_log (
      one INTEGER PRIMARY KEY CHECK (one = 1),
-     last_position INTEGER NOT NULL,
      pruned_through INTEGER NOT NULL
    ) STRICT;
-   INSERT INTO event_log VALUES (1, 0, 0);
+   INSERT INTO event_log VALUES (1, 0);
    CREATE TABLE consumers (
      name TEXT PRIMARY KEY,
      position INTEGER NOT NULL,

@@ -33,9 +33,22 @@ const ASSETS: Record<string, string> = {
 };
 const cache = new Map<string, Promise<Uint8Array>>();
 
+/** What the docs page needs from Node's built-ins: a file reader, a resolver and path joining. */
+interface NodeBuiltins {
+  readFile(path: URL | string): Promise<Uint8Array>;
+  createRequire(from: string): { resolve(id: string): string };
+  dirname(path: string): string;
+  join(...parts: string[]): string;
+}
+
+// A specifier in a variable: bundlers for Workers (esbuild, wrangler) leave the import alone instead of failing to
+// resolve a Node built-in, and no runtime loads it until /docs is asked for.
+const builtin = (specifier: string): Promise<Partial<NodeBuiltins>> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
 async function readAsset(name: string): Promise<Uint8Array> {
   // Loaded on first use, so runtimes without a file system can still use the rest of the API.
-  const [{ readFile }, { createRequire }, { dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:module'), import('node:path')]);
+  const loaded = await Promise.all(['node:fs/promises', 'node:module', 'node:path'].map(builtin));
+  const { readFile, createRequire, dirname, join } = Object.assign({}, ...loaded) as NodeBuiltins;
   try {
     return await readFile(new URL(`./docs/${name}`, import.meta.url));
   } catch {

@@ -8,7 +8,7 @@ const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
   server.stdout.on('data', (chunk) => {
     output += chunk;
-    const match = /listening on (http:\/\/\S+)/.exec(output);
+    const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
     if (match) {
       clearTimeout(timer);
       resolve(match[1]);

@@ -54,7 +54,7 @@ function serve(cmd, args, cwd, label) {
     const timer = setTimeout(() => reject(new Error(`${label} did not start:\n${output}`)), 60_000);
     const onData = (chunk) => {
       output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolvePromise({ url: match[1], stop: () => child.kill('SIGTERM') });

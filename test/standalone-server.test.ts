@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
 import { sqliteAdapter } from 'bankcore/sqlite';
-import { CLI, cliCwd, exited, startCli } from './support/cli.js';
+import { CLI, cliCwd, exited, logLines, startCli } from './support/cli.js';
 
 describe('standalone server (npm start)', () => {
   it('prints --help with every environment variable', () => {
@@ -63,8 +63,9 @@ describe('standalone server (npm start)', () => {
     const [status, code] = await Promise.all([reply, exited(server.child)]);
     expect(status).toBe(201);
     expect(code).toBe(0);
-    expect(server.output()).toMatch(/GET \/healthz 200 [\d.]+ms \S+/);
-    expect(server.output()).toMatch(/POST \/createUser 201/);
+    const lines = logLines(server.output());
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/healthz', status: 200, durationMs: expect.any(Number), requestId: expect.any(String) }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', route: '/createUser', status: 201 }));
     expect(server.output()).not.toContain('in-flight-password');
   });
 

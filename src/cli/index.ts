@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // The standalone server: `npm start`, `npx bankcore`. Configuration comes from the environment (and ./.env).
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createBank } from 'bankcore';
-import { createThreadedPasswordHasher, startServer } from 'bankcore/node';
-import { startWebhookDelivery } from 'bankcore/webhooks';
+import { createServerLogger } from 'bankcore/node';
 import { backup, importJournalCommand } from './maintenance.js';
 import { operatorKeyCommand } from './operator-keys.js';
-import { openStorage } from './storage.js';
+import { serve } from './serve.js';
 
 const HELP = `bankcore: a banking API server (users, accounts, deposits, transfers, history)
 
@@ -33,6 +30,9 @@ Environment:
   BANK_RATE_LIMITS off to turn every rate limit off: for development only, never in production
   BANK_EVENT_RETENTION_DAYS  delete events older than this even if a webhook has not received them
                    (unset: kept until every webhook endpoint has)
+  BANK_LOG_FORMAT  json (default: one JSON object per line) or pretty (readable lines for a terminal)
+  BANK_METRICS     1 to serve GET /metrics (Prometheus text) on the API port
+  BANK_METRICS_PORT serve GET /metrics on this port instead, apart from the API (on HOST)
   BANK_SELF_DEPOSITS off to refuse POST /deposit (403 FORBIDDEN): money then enters only through
                    POST /admin/fund. Default on, as the original service; turn it off in production
 
@@ -46,74 +46,19 @@ async function main(): Promise<void> {
     return;
   }
   // The original service kept its settings in a .env file; the same file works here unchanged.
-  if (existsSync('.env')) {
-    process.loadEnvFile('.env');
-    console.log('bankcore: read settings from ./.env (the environment wins over it)');
-  }
+  const fromFile = existsSync('.env');
+  if (fromFile) process.loadEnvFile('.env');
   const env = process.env;
+  const format = env['BANK_LOG_FORMAT'] ?? 'json';
+  if (format !== 'json' && format !== 'pretty') throw new Error('BANK_LOG_FORMAT must be "json" or "pretty"');
+  const log = createServerLogger({ format });
+  if (fromFile) log.info('read settings from ./.env (the environment wins over it)');
   const [command, argument] = process.argv.slice(2);
   if (command === 'backup') return void console.log(`bankcore: ${await backup(argument, env)}`);
   if (command === 'import-journal') return void console.log(`bankcore: ${await importJournalCommand(argument, env)}`);
   if (command === 'operator-key') return void console.log(await operatorKeyCommand(process.argv.slice(3), env));
   if (command !== undefined) throw new Error(`unknown command "${command}"; see bankcore --help`);
-  const port = Number(env['PORT'] ?? 8000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
-  const storage = await openStorage(env);
-  const rateLimitsOff = env['BANK_RATE_LIMITS'] === 'off';
-  if (env['BANK_RATE_LIMITS'] !== undefined && !rateLimitsOff) throw new Error('BANK_RATE_LIMITS may only be "off"');
-  const selfDeposits = env['BANK_SELF_DEPOSITS'] ?? 'on';
-  if (selfDeposits !== 'on' && selfDeposits !== 'off') throw new Error('BANK_SELF_DEPOSITS must be "on" or "off"');
-  let secret = env['BANK_JWT_SECRET'];
-  if (!secret) {
-    secret = randomBytes(32).toString('base64url');
-    console.warn('bankcore: BANK_JWT_SECRET is not set; using a random secret: tokens will not survive a restart');
-  }
-  // Password hashing in worker threads: logins use every core and never stall other requests.
-  const retentionDays = env['BANK_EVENT_RETENTION_DAYS'] === undefined ? undefined : Number(env['BANK_EVENT_RETENTION_DAYS']);
-  if (retentionDays !== undefined && !(retentionDays > 0)) throw new Error('BANK_EVENT_RETENTION_DAYS must be a positive number of days');
-  const bank = createBank({
-    storage: storage.adapter,
-    tokens: { secret },
-    passwordHasher: createThreadedPasswordHasher(),
-    selfServiceDeposits: selfDeposits === 'on',
-    events: retentionDays === undefined ? {} : { retentionSeconds: retentionDays * 86_400 },
-  });
-  await bank.init();
-  const imported = await storage.afterInit();
-  if (imported) console.log(`bankcore: ${imported}`);
-  const running = await startServer({
-    bank,
-    port,
-    host: env['HOST'] ?? '127.0.0.1',
-    trustProxy: Number(env['BANK_TRUST_PROXY'] ?? 0) || false,
-    ...(rateLimitsOff ? { rateLimits: false as const } : {}),
-    ...(storage.rateLimitStore ? { rateLimitStore: storage.rateLimitStore } : {}),
-    logger: {
-      request: (e) => console.log(`${e.method} ${e.path} ${e.status} ${e.durationMs.toFixed(1)}ms ${e.requestId}`),
-      error: ({ error, ...e }) => console.error(`error in ${e.method} ${e.path} (request ${e.requestId}):`, error),
-    },
-  });
-  const delivery = startWebhookDelivery(bank, { onError: (id, error) => console.error(`bankcore: webhook ${id}: ${error}`) });
-  // Events every consumer has passed (and, with a retention, older ones) are deleted once a minute.
-  const pruning = setInterval(() => void bank.events.prune().catch((error: unknown) => console.error('bankcore: pruning events failed', error)), 60_000);
-  pruning.unref();
-  // Handlers first: whoever reads the "listening on" line may signal at once.
-  const stop = (signal: string) => {
-    console.log(`bankcore: ${signal} received, finishing requests in flight`);
-    clearInterval(pruning);
-    Promise.all([running.close(), delivery.stop()]).then(() => storage.close()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('bankcore: shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  console.log(`bankcore: storage ${storage.description}`);
-  if (rateLimitsOff) console.log('bankcore: WARNING: RATE LIMITS ARE OFF (BANK_RATE_LIMITS=off): for development only, never expose this server');
-  console.log(`listening on ${running.url}`);
+  await serve(env, log);
 }
 
 main().catch((error: unknown) => {

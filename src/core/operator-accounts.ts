@@ -68,6 +68,8 @@ export function createOperatorAccounts(ctx: EngineContext) {
       const { status } = parseInput(holdStatusSchema, options, 'listHolds');
       return (await storage.listHolds((await anyAccount(ref)).id, status ?? null)).map(copyHold);
     },
+    /** How many holds are open (pending) across the bank. */
+    countOpenHolds: (): Promise<number> => storage.countPendingHolds(),
     /** Any account, settlement accounts included. */
     getAccount: async (ref: AccountRef): Promise<Account> => publicAccount(await anyAccount(ref)),
   };

@@ -187,6 +187,8 @@ export interface StorageAdapter {
   findHold(id: string): Promise<Hold | null>;
   /** An account's holds, oldest first; only those with `status` when given. */
   listHolds(accountId: string, status: HoldStatus | null): Promise<Hold[]>;
+  /** How many holds are pending, across all accounts (a metrics gauge; an index count, not a scan of history). */
+  countPendingHolds(): Promise<number>;
   /** Up to `limit` pending holds with `expiresAt <= at`, for the expiry sweep. */
   listExpiredHolds(at: Date, limit: number): Promise<Hold[]>;
 

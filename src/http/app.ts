@@ -9,13 +9,21 @@ import { bearerToken, type HttpRequest } from './request.js';
 import type { Route, RouteContext } from './route.js';
 import { ROUTES } from './routes.js';
 
-/** One finished request, for logs: never bodies, tokens or query values. */
+/** One finished request, for logs and metrics: never bodies, tokens or query values. */
 export interface HttpLogEntry {
   method: string;
   path: string;
+  /** The matched route's template (`/transactions/{id}`), or `unmatched`: a label with few values. */
+  route: string;
   status: number;
   durationMs: number;
   requestId: string;
+  /** The customer who called, when authenticated. */
+  userId?: string;
+  /** The operator key that called `/admin`, when authenticated. */
+  operatorKeyId?: string;
+  /** The error code of a 4xx or 5xx answer. */
+  code?: string;
 }
 
 /** Where the HTTP layer reports. `request` is called once per request; `error` for every 5xx cause. */
@@ -56,7 +64,8 @@ export interface HttpOptions<R = unknown> {
 }
 
 const DEFAULT_LOGGER: HttpLogger = {
-  error: ({ error, ...entry }) => console.error(`bankcore: ${entry.method} ${entry.path} failed (request ${entry.requestId})`, error),
+  // The error's name and message only: a stack trace names internals and belongs in a debugger, not a log.
+  error: ({ error, ...entry }) => console.error(`bankcore: ${entry.method} ${entry.route} failed (request ${entry.requestId}): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
 };
 
 /** The transport-independent application: routing, validation, errors. Transports adapt requests to it. */
@@ -163,10 +172,13 @@ export function createHttpApp(bank: Bank, options: HttpOptions<any> = {}): HttpA
     },
     async principal(req) {
       const own = options.authenticate ? await options.authenticate(req.native) : null;
-      return own ?? bank.authenticate(bearerToken(req));
+      const principal = own ?? (await bank.authenticate(bearerToken(req)));
+      req.principalId = principal.userId;
+      return principal;
     },
     async operator(req, scope) {
       const credential = await bank.operatorKeys.authenticate(bearerToken(req));
+      req.operatorKeyId = credential.keyId;
       bank.operatorKeys.require(credential, scope);
       return credential;
     },
@@ -205,16 +217,18 @@ export function createHttpApp(bank: Bank, options: HttpOptions<any> = {}): HttpA
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       let response: HttpResponse;
       let failure: unknown;
+      let route = 'unmatched';
       try {
         const found = router.find(req.path);
         if (!found) throw new BankError('NOT_FOUND', `No endpoint at ${req.path}`);
         const { methods, params } = found;
-        const route = methods.get(method);
-        if (!route) {
+        const matched = methods.get(method);
+        if (!matched) {
           const allow = [...methods.keys()].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
           throw new BankError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { details: { allow } });
         }
-        response = await route.handle(req, ctx, params);
+        route = matched.path;
+        response = await matched.handle(req, ctx, params);
       } catch (error) {
         const mapped = toResponse(error, requestId);
         response = mapped.response;
@@ -223,7 +237,11 @@ export function createHttpApp(bank: Bank, options: HttpOptions<any> = {}): HttpA
       response.headers['x-request-id'] = requestId;
       response.headers['x-content-type-options'] = 'nosniff';
       if (failure !== undefined || logger.request) {
-        const entry = { method: req.method, path: req.path, status: response.status, durationMs: performance.now() - started, requestId };
+        const code = response.status >= 400 ? (response.body as { code?: string } | null)?.code : undefined;
+        const entry: HttpLogEntry = { method: req.method, path: req.path, route, status: response.status, durationMs: performance.now() - started, requestId };
+        if (req.principalId) entry.userId = req.principalId;
+        if (req.operatorKeyId) entry.operatorKeyId = req.operatorKeyId;
+        if (code) entry.code = code;
         if (failure !== undefined) logger.error({ ...entry, error: failure });
         logger.request?.(entry);
       }

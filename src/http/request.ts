@@ -15,6 +15,9 @@ export interface HttpRequest {
   readBody(): Promise<Uint8Array>;
   /** The transport's own request (`Request` for fetch, `IncomingMessage` for node:http), for `authenticate`. */
   native: unknown;
+  /** Set once the caller is known, for the request's log line. */
+  principalId?: string;
+  operatorKeyId?: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -6,6 +6,8 @@ import { createPasswordHasher, kdfOptions, type PasswordHasher, type PasswordHas
 export interface ThreadedHasherOptions {
   /** Worker threads; default the number of cores. */
   threads?: number;
+  /** Told, as each hash starts, how long it waited for a thread and how many still wait (for metrics). */
+  onQueue?: (waitMs: number, depth: number) => void;
 }
 
 interface Job {
@@ -32,7 +34,7 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
   const size = Math.max(1, options.threads ?? availableParallelism());
   const jobs = new Map<number, Job>();
   const idle: Worker[] = [];
-  const waiting: Array<{ job: Job; message: object }> = [];
+  const waiting: Array<{ job: Job; message: object; queuedAt: number }> = [];
   let nextId = 1;
   let workers: Worker[] | null = null;
 
@@ -44,7 +46,10 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
         jobs.delete(id);
         if (job) error ? job.reject(new Error(error)) : job.resolve(new Uint8Array(hash!));
         const next = waiting.shift();
-        if (next) dispatch(worker, next.job, next.message);
+        if (next) {
+          options.onQueue?.(performance.now() - next.queuedAt, waiting.length);
+          dispatch(worker, next.job, next.message);
+        }
         else {
           // Idle: it must not keep the process alive.
           worker.unref();
@@ -76,8 +81,10 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
       const job = { id: nextId++, resolve, reject };
       const message = { id: job.id, algorithm: p.algorithm, options: kdfOptions(p), input, salt };
       const worker = idle.pop();
-      if (worker) dispatch(worker, job, message);
-      else waiting.push({ job, message });
+      if (worker) {
+        options.onQueue?.(0, waiting.length);
+        dispatch(worker, job, message);
+      } else waiting.push({ job, message, queuedAt: performance.now() });
     });
 
   let closed = false;
@@ -93,6 +100,10 @@ export function createThreadedPasswordHasher(params?: PasswordHashing, options: 
 }
 
 export { createHttpHandler } from './handler.js';
+export { createMetrics, startMetricsServer, withMetrics } from './metrics.js';
+export type { BankMetrics } from './metrics.js';
+export { createServerLogger, describeError } from './logging.js';
+export type { ServerLogger, ServerLoggerOptions } from './logging.js';
 export type { NodeHandler } from './handler.js';
 export { startServer } from './server.js';
 export { answerClientError } from './connections.js';

@@ -3,7 +3,19 @@ import type { AddressInfo } from 'node:net';
 import type { Bank } from 'bankcore';
 import type { HttpOptions } from 'bankcore/http';
 import { answerClientError, guardConnections } from './connections.js';
-import { createHttpHandler } from './handler.js';
+import { createHttpHandler, type NodeHandler } from './handler.js';
+
+/** The handler, with `GET /metrics` answered first when a registry is given. */
+function withMetricsRoute(handler: NodeHandler, metrics: ServerOptions['metrics']): NodeHandler {
+  if (!metrics) return handler;
+  return (req, res, next) => {
+    if (req.url !== '/metrics' || req.method !== 'GET') return handler(req, res, next);
+    metrics.render().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  };
+}
 
 /** Options of {@link startServer}. */
 export interface ServerOptions extends HttpOptions {
@@ -29,6 +41,8 @@ export interface ServerOptions extends HttpOptions {
   firstByteTimeoutMs?: number;
   /** How long `close()` waits for requests in flight before cutting connections, ms; default 10 000. */
   shutdownGraceMs?: number;
+  /** Serve `GET /metrics` (Prometheus text) from this registry on the same port; default off. */
+  metrics?: { render(): Promise<string> };
 }
 
 /** A started server. */
@@ -60,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // keep a connection far past headersTimeout.
       connectionsCheckingInterval: 1_000,
     },
-    createHttpHandler(bank, options),
+    withMetricsRoute(createHttpHandler(bank, options), options.metrics),
   );
   server.maxConnections = options.maxConnections ?? 1_000;
   guardConnections(server, options.maxConnectionsPerAddress ?? 256, options.firstByteTimeoutMs ?? 2_000);

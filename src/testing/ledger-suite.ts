@@ -64,6 +64,7 @@ export function describeLedgerContract(make: MakeAdapter): void {
       expect(hold).toMatchObject({ status: 'pending', amount: 600, capturedAmount: 0, from: A, to: B, expiresAt: null });
       expect(await bank.getAccount(me, A)).toMatchObject({ balance: 1_000, pending: 600, available: 400 });
       expect((await bank.holds(me, A)).map((h) => h.id)).toEqual([hold.id]);
+      expect(await bank.operator.countOpenHolds()).toBe(1);
       expect(await codeOf(bank.withdraw(me, { account: A, amount: 401 }))).toBe('INSUFFICIENT_FUNDS');
       const captured = await op.captureHold(hold.id, { amount: 450 });
       expect(captured.hold).toMatchObject({ status: 'captured', capturedAmount: 450, transactionId: captured.transaction.id });
@@ -73,6 +74,7 @@ export function describeLedgerContract(make: MakeAdapter): void {
       expect(await codeOf(op.captureHold(hold.id))).toBe('HOLD_NOT_PENDING');
       expect(await codeOf(op.voidHold(hold.id))).toBe('HOLD_NOT_PENDING');
       expect(await bank.holds(me, A)).toEqual([]);
+      expect(await bank.operator.countOpenHolds()).toBe(0);
       expect((await op.listHolds(A, { status: 'captured' })).map((h) => h.id)).toEqual([hold.id]);
       expect((await bank.verify()).problems).toEqual([]);
       await bank.close();

@@ -30,7 +30,7 @@ export function startCli(env: Record<string, string> = {}, cwd = cliCwd()): Prom
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
@@ -51,4 +51,9 @@ export function startCli(env: Record<string, string> = {}, cwd = cliCwd()): Prom
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** The server's log lines that are JSON objects (all of them, unless BANK_LOG_FORMAT=pretty). */
+export function logLines(output: string): Array<Record<string, unknown>> {
+  return output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 }

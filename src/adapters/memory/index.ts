@@ -142,6 +142,10 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       const s = state;
       return (s.holdIdsByAccount.get(accountId) ?? []).map((id) => s.holds.get(id)!).filter((h) => status === null || h.status === status).map(copyHold);
     },
+    async countPendingHolds() {
+      await ready();
+      return state.pendingHoldIds.size;
+    },
     async listExpiredHolds(at, limit) {
       await ready();
       const s = state;

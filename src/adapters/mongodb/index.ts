@@ -165,6 +165,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): StorageAdapter {
     }),
     listHolds: (accountId, status) =>
       guarded(async () => (await c.holds.find(status === null ? { 'from.accountId': accountId } : { 'from.accountId': accountId, status }).sort({ createdAt: 1, _id: 1 }).toArray()).map(holdFromDocument)),
+    countPendingHolds: () => guarded(() => c.holds.countDocuments({ status: 'pending' })),
     listExpiredHolds: (at, limit) =>
       guarded(async () => (await c.holds.find({ status: 'pending', expiresAt: { $ne: null, $lte: at } }).sort({ expiresAt: 1 }).limit(limit).toArray()).map(holdFromDocument)),
 

@@ -53,6 +53,9 @@ export async function openDatabase(filename: string, driver: SqliteDriver, optio
       try {
         return { db: open(filename, settings), driver: name };
       } catch (error) {
+        // better-sqlite3 loads its native binding at the first open: one built for another Node version (installed
+        // on Node 20, run on 24) is an unavailable driver, so `auto` goes on to node:sqlite.
+        if (driver === 'auto' && isBindingFailure(error)) continue;
         throw new BankError('STORAGE_UNAVAILABLE', `Cannot open the SQLite database ${filename}`, { cause: error });
       }
     }
@@ -63,6 +66,11 @@ export async function openDatabase(filename: string, driver: SqliteDriver, optio
       ? 'No SQLite driver: install better-sqlite3 (npm install better-sqlite3) or run Node.js 22.13 or later, which has node:sqlite'
       : `The SQLite driver ${driver} is not available in this runtime`,
   );
+}
+
+function isBindingFailure(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|Could not locate the bindings file/.test(String(e?.message ?? ''));
 }
 
 /** SQLite's error code (`SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_CORRUPT`…), as either driver reports it. */

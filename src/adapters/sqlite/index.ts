@@ -120,6 +120,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     findTransaction: (id) => read((r) => r.transaction(id)),
     findHold: (id) => read((r) => r.hold(id)),
     listHolds: (accountId, status) => read((r) => r.holdsOf(accountId, status)),
+    countPendingHolds: () => read((r) => r.pendingHolds()),
     listExpiredHolds: (at, limit) => read((r) => r.expiredHolds(at, limit)),
     listLedgerEntries: (accountId, query) => read((r) => r.entries(accountId, query)),
     findEntryAt: (accountId, at) => read((r) => r.entryAt(accountId, at)),

@@ -25,6 +25,7 @@ export function createReads(db: SqlDatabase) {
   const at = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
   const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
+  const pendingHolds = q("SELECT count(*) AS n FROM holds WHERE status = 'pending'");
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q('SELECT position, id, type, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?');
@@ -49,6 +50,7 @@ export function createReads(db: SqlDatabase) {
     transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => parseBody<Transaction>(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
     holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),
+    pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,
     expiredHolds: (when: Date, limit: number): Hold[] => bodies(expired.all(when.getTime(), limit), holdFromBody),
     entries(accountId: string, query: EntryQuery): LedgerEntry[] {
       // Times never go backwards as sequence rises, so a time range is a sequence range: two index lookups, then

@@ -88,6 +88,7 @@ const MIGRATIONS: string[] = [
      pruned_through INTEGER NOT NULL
    ) STRICT;
    INSERT INTO event_log VALUES (1, 0);
+   CREATE INDEX holds_pending ON holds (status) WHERE status = 'pending';
    CREATE TABLE consumers (
      name TEXT PRIMARY KEY,
      position INTEGER NOT NULL,

@@ -1,0 +1,76 @@
+import { pino, type Logger } from 'pino';
+import { isBankError } from 'bankcore';
+import type { HttpLogEntry, HttpLogger } from 'bankcore/http';
+
+/** Options of {@link createServerLogger}. */
+export interface ServerLoggerOptions {
+  /** `json` (default): one JSON object per line (pino). `pretty`: readable lines for a terminal. */
+  format?: 'json' | 'pretty';
+  /** Where lines go; default stdout. */
+  write?: (line: string) => void;
+}
+
+/** The standalone server's logger: its own lines and, through `http`, one line per request. */
+export interface ServerLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  /** Logs a failure by its code and message, never its stack or the values it was given. */
+  error(message: string, error?: unknown): void;
+  http: HttpLogger;
+}
+
+/** What a log may say about an error: its code and message (and its cause's), never a stack trace. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const cause = error.cause instanceof Error ? { cause: `${error.cause.name}: ${error.cause.message}` } : {};
+  return { error: `${error.name}: ${error.message}`, ...(isBankError(error) ? { code: error.code } : {}), ...cause };
+}
+
+const requestFields = (e: HttpLogEntry) => ({
+  requestId: e.requestId,
+  method: e.method,
+  route: e.route,
+  status: e.status,
+  durationMs: Math.round(e.durationMs * 10) / 10,
+  ...(e.userId ? { userId: e.userId } : {}),
+  ...(e.operatorKeyId ? { operatorKeyId: e.operatorKeyId } : {}),
+  ...(e.code ? { code: e.code } : {}),
+});
+
+function pretty(write: (line: string) => void): Pick<Logger, 'info' | 'warn' | 'error'> {
+  const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
+    const { requestId, method, route, status, durationMs, ...rest } = fields as Record<string, unknown>;
+    const head = method ? `${method} ${route} ${status} ${durationMs}ms ${requestId}` : '';
+    const tail = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    write(`${new Date().toISOString()} ${level.padEnd(5)} ${[message, head, tail].filter(Boolean).join(' ')}\n`);
+  };
+  return { info: line('info'), warn: line('warn'), error: line('error') } as unknown as Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/**
+ * Builds the standalone server's logger. Request lines carry the request id, route (the template, such as
+ * `/transactions/{id}`, never a query string), status, duration and, where known, the user id or operator key id.
+ * Bodies, passwords, tokens and keys never reach a line: nothing that carries them is ever passed in.
+ *
+ * @example
+ * ```ts
+ * const log = createServerLogger({ format: process.env.BANK_LOG_FORMAT === 'pretty' ? 'pretty' : 'json' });
+ * await startServer({ bank, logger: log.http });
+ * ```
+ */
+export function createServerLogger(options: ServerLoggerOptions = {}): ServerLogger {
+  const write = options.write ?? ((line: string) => void process.stdout.write(line));
+  const base =
+    options.format === 'pretty'
+      ? pretty(write)
+      : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, { write });
+  return {
+    info: (message, fields = {}) => base.info(fields, message),
+    warn: (message, fields = {}) => base.warn(fields, message),
+    error: (message, error) => base.error(error === undefined ? {} : describeError(error), message),
+    http: {
+      request: (entry) => base.info(requestFields(entry), 'request'),
+      error: ({ error, ...entry }) => base.error({ ...requestFields(entry), ...describeError(error) }, 'request failed'),
+    },
+  };
+}

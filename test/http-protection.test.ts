@@ -104,7 +104,7 @@ describe('request logging', () => {
     const lines: unknown[] = [];
     const client = await serve('fetch handler', { logger: { request: (e) => lines.push(e), error: vi.fn() } });
     await client.call('POST', '/createUser', { json: { username: 'alice', password: 'alice-long-password' } });
-    expect(lines).toEqual([{ method: 'POST', path: '/createUser', status: 201, durationMs: expect.any(Number), requestId: expect.any(String) }]);
+    expect(lines).toEqual([{ method: 'POST', path: '/createUser', route: '/createUser', status: 201, durationMs: expect.any(Number), requestId: expect.any(String) }]);
     expect(JSON.stringify(lines)).not.toContain('alice-long-password');
   });
 });

@@ -22,6 +22,7 @@ interface Target {
 export const SERVERS: Record<string, Target> = {
   raw: { name: 'raw node:http (40-byte JSON)', command: process.execPath, args: ['bench/servers/raw.mjs'] },
   bankcore: { name: 'bankcore', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap' } },
+  'bankcore-metrics': { name: 'bankcore with metrics on', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap', BENCH_METRICS: '1' } },
   'bankcore-sqlite': { name: 'bankcore on SQLite', command: process.execPath, args: ['bench/servers/bankcore.mjs'], env: { BENCH_HASH: 'cheap', BENCH_STORAGE: 'sqlite' } },
   express: { name: 'Express + jsonwebtoken', command: process.execPath, args: ['bench/peers/express.mjs'] },
   fastify: { name: 'Fastify + jsonwebtoken', command: process.execPath, args: ['bench/peers/fastify.mjs'] },
@@ -178,5 +179,17 @@ export async function durableHttpScenarios(): Promise<Row[]> {
   return [
     { scenario: 'POST /deposit on the durable default (SQLite) vs raw node:http', measured: show(ours.deposit), baseline: show(raw.deposit), ratio: ours.deposit.rps / raw.deposit.rps, target: '≥ 0.3×', met: ours.deposit.rps / raw.deposit.rps >= 0.3 && ours.deposit.non2xx === 0 },
     { scenario: 'GET /balance on the durable default (SQLite) vs raw node:http', measured: show(ours.balance), baseline: show(raw.balance), ratio: ours.balance.rps / raw.balance.rps, target: '–', met: null },
+  ];
+}
+
+/** `npm run bench metrics`: the HTTP targets with metrics on, and what metrics cost against the same server without. */
+export async function metricsScenarios(): Promise<Row[]> {
+  const [raw, withMetrics] = await measureAlternating(SERVERS['raw']!, SERVERS['bankcore-metrics']!);
+  const [without, again] = await measureAlternating(SERVERS['bankcore']!, SERVERS['bankcore-metrics']!);
+  return [
+    { scenario: 'GET /balance with metrics on vs raw node:http', measured: show(withMetrics.balance), baseline: show(raw.balance), ratio: withMetrics.balance.rps / raw.balance.rps, target: '≥ 0.5×', met: withMetrics.balance.rps / raw.balance.rps >= 0.5 },
+    { scenario: 'POST /deposit with metrics on vs raw node:http', measured: show(withMetrics.deposit), baseline: show(raw.deposit), ratio: withMetrics.deposit.rps / raw.deposit.rps, target: '≥ 0.3×', met: withMetrics.deposit.rps / raw.deposit.rps >= 0.3 },
+    { scenario: 'GET /balance: metrics on vs off', measured: show(again.balance), baseline: show(without.balance), ratio: again.balance.rps / without.balance.rps, target: '– (the cost)', met: null },
+    { scenario: 'POST /deposit: metrics on vs off', measured: show(again.deposit), baseline: show(without.deposit), ratio: again.deposit.rps / without.deposit.rps, target: '– (the cost)', met: null },
   ];
 }

@@ -7,7 +7,7 @@ import { durableScenarios } from './durable.js';
 import { eventScenarios } from './events.js';
 import { loginScenarios } from './logins.js';
 import { memoryScenarios } from './memory.js';
-import { durableHttpScenarios, httpScenarios } from './http.js';
+import { durableHttpScenarios, httpScenarios, metricsScenarios } from './http.js';
 import { settlementScenarios } from './settlement.js';
 import { machine, table, type Row } from './lib.js';
 
@@ -20,6 +20,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   settlement: settlementScenarios,
   'durable-http': durableHttpScenarios,
   events: eventScenarios,
+  metrics: metricsScenarios,
 };
 
 const wanted = process.argv.slice(2);

@@ -3,7 +3,8 @@ import { copyFileSync, cpSync, existsSync, openSync, readFileSync, readSync, sta
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBankError } from 'bankcore';
-import { backupDatabase, sqliteAdapter } from 'bankcore/sqlite';
+import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
+import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
 import { freshDataDir } from './support/data-dir.js';
@@ -135,8 +136,8 @@ describe('sqlite adapter: durability and ownership', () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank } = await seeded(file, 3);
     await bank.close();
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(file, { readonly: true });
+    // Whichever driver this run tests (better-sqlite3 on Node 20, node:sqlite on 22 and 24).
+    const { db } = await openDatabase(file, (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver, { readOnly: true });
     const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     const pk = '(SELECT pk FROM accounts WHERE id = ?)';
     expect(plan(`SELECT sequence FROM entries WHERE account_pk = ${pk} AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`, 'x', 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_time/);

@@ -3,7 +3,10 @@
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { startServer } from 'bankcore/node';
-import { createThreadedPasswordHasher } from 'bankcore/node';
+import { createMetrics, createThreadedPasswordHasher, withMetrics } from 'bankcore/node';
+
+// BENCH_METRICS=1: the standalone server's metrics on (storage timed, every request counted, /metrics served).
+const metrics = process.env.BENCH_METRICS === '1' ? createMetrics() : null;
 
 // BENCH_HASH=cheap for the request benchmarks (no logins measured); the default cost for the login storm.
 const hashing = process.env.BENCH_HASH === 'cheap' ? { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true } : undefined;
@@ -16,7 +19,7 @@ const storage = process.env.BENCH_STORAGE === 'mongodb'
     ? (await import('bankcore/sqlite')).sqliteAdapter({ filename: `${(await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/bench-sqlite-`)}/bankcore.db` })
     : memoryAdapter();
 const bank = createBank({
-  storage,
+  storage: metrics ? metrics.timeStorage(storage) : storage,
   tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' },
   ...(passwordHasher ? { passwordHasher } : { passwordHashing: hashing }),
 });
@@ -28,6 +31,8 @@ const me = await bank.authenticate(accessToken);
 const account = { bankCode: 'BENCH', accountNumber: 'HTTP0001' };
 await bank.openAccount(me, account);
 await bank.deposit(me, { account, amount: 1_000_000 });
-const server = await startServer({ bank, port: 0, rateLimits: false, maxConnections: 10_000, logger: { error: () => {} } });
+const quiet = { error: () => {} };
+metrics?.watch(bank);
+const server = await startServer({ bank, port: 0, rateLimits: false, maxConnections: 10_000, logger: metrics ? withMetrics(quiet, metrics) : quiet, ...(metrics ? { metrics } : {}) });
 console.log(JSON.stringify({ port: Number(new URL(server.url).port), token: accessToken, account, password }));
 process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile

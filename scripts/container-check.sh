@@ -62,11 +62,14 @@ cleanup() {
   podman rm "$container" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+# The image's user, by the ids its own /etc/passwd gives it.
+node_uid=$(awk -F: '$1 == "node" { print $3 }' "$root/etc/passwd")
+node_gid=$(awk -F: '$1 == "node" { print $4 }' "$root/etc/passwd")
 mount --bind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); })')
 # As the image would run it: its user, its working directory, its environment (PORT overridden to a free port).
-chroot --userspec=1000:1000 "$root" /bin/sh -c "cd $workdir && exec env -i $envs PORT=$port BANK_JWT_SECRET=a-container-check-secret-of-32-bytes-or-more $cmd" >"$WORK/server.log" 2>&1 &
+chroot --userspec=$node_uid:$node_gid "$root" /bin/sh -c "cd $workdir && exec env -i $envs PORT=$port BANK_JWT_SECRET=a-container-check-secret-of-32-bytes-or-more $cmd" >"$WORK/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -74,8 +77,8 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
 health_cmd=$(node -e 'const t = JSON.parse(process.argv[1]); process.stdout.write(t.slice(1).map((a) => `'"'"'${a.replaceAll("'"'"'", "'"'"'\\'"'"''"'"'")}'"'"'`).join(" "))' "$health")
-chroot --userspec=1000:1000 "$root" /bin/sh -c "cd $workdir && PORT=$port PATH=/usr/local/bin:/usr/bin:/bin $health_cmd" || { echo "HEALTHCHECK command failed"; exit 1; }
+chroot --userspec=$node_uid:$node_gid "$root" /bin/sh -c "cd $workdir && exec env -i $envs PORT=$port $health_cmd" || { echo "HEALTHCHECK command failed"; exit 1; }
 node --input-type=module -e "import { seedFlow } from './scripts/runtimes/flow.mjs'; console.log(await seedFlow('http://127.0.0.1:$port', 'container (chroot of the image)'));"
 [ -s "$root/data/bankcore.db" ] || { echo "no database in /data"; exit 1; }
-stat -c '%U' "$root/data/bankcore.db" | grep -qx node || { echo "/data/bankcore.db is not owned by node"; exit 1; }
+[ "$(stat -c '%u' "$root/data/bankcore.db")" = "$node_uid" ] || { echo "/data/bankcore.db is not owned by node (uid $node_uid)"; exit 1; }
 echo "== image filesystem under chroot as user node: /healthz, HEALTHCHECK and seed flow ok; state in /data/bankcore.db"

@@ -13,6 +13,16 @@ async function freshBank(make: MakeAdapter, overrides: Parameters<typeof testBan
   return bank;
 }
 
+/** A bank with alice owning A and bob owning B. */
+async function aliceAndBob(make: MakeAdapter) {
+  const bank = await freshBank(make);
+  const alice = await signUp(bank, 'alice');
+  const bob = await signUp(bank, 'bob');
+  await bank.openAccount(alice, A);
+  await bank.openAccount(bob, B);
+  return { bank, alice, bob };
+}
+
 async function all(bank: Bank): Promise<BankEvent[]> {
   const out: BankEvent[] = [];
   for (;;) {
@@ -43,11 +53,7 @@ export function describeEventContract(make: MakeAdapter, options: { gapFree?: bo
 
   describe('events (the outbox)', () => {
     it('writes one event per change, of its type, in commit order, with no password hash anywhere', async () => {
-      const bank = await freshBank(make);
-      const alice = await signUp(bank, 'alice');
-      const bob = await signUp(bank, 'bob');
-      await bank.openAccount(alice, A);
-      await bank.openAccount(bob, B);
+      const { bank, alice, bob } = await aliceAndBob(make);
       await bank.deposit(alice, { account: A, amount: 1000 });
       await bank.withdraw(alice, { account: A, amount: 100 });
       const transfer = await bank.transfer(alice, { from: A, to: B, amount: 50, metadata: { note: 'lunch' } });
@@ -92,11 +98,7 @@ export function describeEventContract(make: MakeAdapter, options: { gapFree?: bo
     });
 
     it('gives concurrent movements exactly one event each, and none to the refused ones', async () => {
-      const bank = await freshBank(make);
-      const alice = await signUp(bank, 'alice');
-      const bob = await signUp(bank, 'bob');
-      await bank.openAccount(alice, A);
-      await bank.openAccount(bob, B);
+      const { bank, alice, bob } = await aliceAndBob(make);
       await bank.deposit(alice, { account: A, amount: 1000 });
       const start = (await bank.events.lastPosition());
       const outcomes = await Promise.allSettled(

@@ -52,6 +52,10 @@ async function main(): Promise<void> {
   const format = env['BANK_LOG_FORMAT'] ?? 'json';
   if (format !== 'json' && format !== 'pretty') throw new Error('BANK_LOG_FORMAT must be "json" or "pretty"');
   const log = createServerLogger({ format });
+  // Node's own warnings (node:sqlite is "experimental" on Node 22) become log lines too, instead of free text on
+  // stderr: every line the server writes stays one JSON object.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log.warn(warning.message, { warning: warning.name }));
   if (fromFile) log.info('read settings from ./.env (the environment wins over it)');
   const [command, argument] = process.argv.slice(2);
   if (command === 'backup') return void console.log(`bankcore: ${await backup(argument, env)}`);

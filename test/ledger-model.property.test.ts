@@ -43,7 +43,8 @@ interface Model {
 }
 
 const available = (m: Model, i: number) => m.balance[i]! - m.pending[i]!;
-const total = (m: Model) => m.balance.reduce((a, b) => a + b, 0);
+/** Exact: near Number.MAX_SAFE_INTEGER a float sum would round, and the model would disagree for the wrong reason. */
+const total = (m: Model) => m.balance.reduce((a, b) => a + BigInt(b), 0n);
 
 /** Applies legs (customer account, signed amount) with the core's guard order; returns the outcome code. */
 function post(m: Model, legs: Array<[number, number]>, allowFrozen = false): string {
@@ -54,7 +55,7 @@ function post(m: Model, legs: Array<[number, number]>, allowFrozen = false): str
     if (n < 0 && next - m.pending[i]! < -m.limit[i]!) return 'INSUFFICIENT_FUNDS';
   }
   // The settlement leg: minus what the customer legs add up to; the total must stay a safe integer too.
-  if (total(m) + legs.reduce((a, [, n]) => a + n, 0) > MAX) return 'LIMIT_EXCEEDED';
+  if (total(m) + legs.reduce((a, [, n]) => a + BigInt(n), 0n) > BigInt(MAX)) return 'LIMIT_EXCEEDED';
   for (const [i, n] of legs) m.balance[i]! += n;
   return 'ok';
 }
@@ -168,13 +169,14 @@ describe('ledger v2 against a reference model', () => {
           }
           expect(actual, JSON.stringify(o)).toBe(expected);
         }
-        let customers = 0;
+        // Summed exactly: balances near Number.MAX_SAFE_INTEGER would round in a float sum.
+        let customers = 0n;
         for (let i = 0; i < OWNER.length; i++) {
           const a = await operator.getAccount(ref(i));
           expect([a.balance, a.pending]).toEqual([m.balance[i], m.pending[i]]);
-          customers += a.balance;
+          customers += BigInt(a.balance);
         }
-        expect(customers + (await operator.getAccount({ bankCode: '@world', accountNumber: 'USD' })).balance).toBe(0);
+        expect(customers + BigInt((await operator.getAccount({ bankCode: '@world', accountNumber: 'USD' })).balance)).toBe(0n);
         expect((await bank.verify()).problems).toEqual([]);
       }),
       { numRuns: 120 },

@@ -39,10 +39,11 @@ function modelApply(balances: number[], keys: Map<string, string>, o: Op): strin
     const next = balances[o.account]! + (o.kind === 'deposit' ? o.amount : -o.amount);
     // A deposit debits the bank's settlement account, whose balance is minus everything customers hold: the
     // total in a currency must stay a safe integer too.
-    const total = balances.reduce((sum, b) => sum + b, 0);
+    // Exact: near Number.MAX_SAFE_INTEGER a float sum would round.
+    const total = balances.reduce((sum, b) => sum + BigInt(b), 0n);
     if (next < 0) outcome = 'INSUFFICIENT_FUNDS';
     else if (next > Number.MAX_SAFE_INTEGER) outcome = 'LIMIT_EXCEEDED';
-    else if (o.kind === 'deposit' && total + o.amount > Number.MAX_SAFE_INTEGER) outcome = 'LIMIT_EXCEEDED';
+    else if (o.kind === 'deposit' && total + BigInt(o.amount) > BigInt(Number.MAX_SAFE_INTEGER)) outcome = 'LIMIT_EXCEEDED';
     else {
       balances[o.account] = next;
       outcome = 'ok';

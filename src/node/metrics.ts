@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Bank, StorageAdapter } from 'bankcore';
+import type { Bank, CommitResult, StorageAdapter } from 'bankcore';
 import type { HttpLogEntry, HttpLogger } from 'bankcore/http';
 
 /** What a {@link createMetrics} registry watches, and how to feed it. */
@@ -12,7 +12,7 @@ export interface BankMetrics {
   observeRequest(entry: HttpLogEntry): void;
   /** For the threaded hasher's `onQueue`: how long a password hash waited, and how many wait now. */
   observeHashQueue(waitMs: number, depth: number): void;
-  /** Starts following the bank's events (movements by type) and its gauges; call once the bank is initialised. */
+  /** Gives the gauges their bank (open holds, backlogs); call once the bank is initialised. */
   watch(bank: Bank): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
@@ -22,7 +22,7 @@ export interface BankMetrics {
 /**
  * A Prometheus registry (prom-client) with bankcore's metrics:
  * - `bankcore_http_requests_total{method,route,status}` and `bankcore_http_request_duration_seconds{method,route}`;
- * - `bankcore_movements_total{type}` (committed transactions, from the event log) and
+ * - `bankcore_movements_total{type}` (committed transactions, counted at the storage commit) and
  *   `bankcore_refusals_total{code}` (4xx answers by error code);
  * - `bankcore_open_holds`; `bankcore_storage_seconds{operation}`;
  * - `bankcore_password_hash_queue_depth` and `bankcore_password_hash_wait_seconds`;
@@ -49,7 +49,15 @@ export function createMetrics(): BankMetrics {
   const hashWait = new Histogram({ name: 'bankcore_password_hash_wait_seconds', help: 'Time a password hash waited for a hashing thread', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
   const hashDepth = new Gauge({ name: 'bankcore_password_hash_queue_depth', help: 'Password hashes waiting for a hashing thread', registers: [registry] });
   let watched: Bank | null = null;
-  const stopped = new AbortController();
+  const requestChildren = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
+  const movementChildren = new Map<string, { inc(): void }>();
+  const countMovement = (result: CommitResult) => {
+    if (result.status !== 'committed' || !result.transaction) return;
+    const type = result.transaction.type;
+    let child = movementChildren.get(type);
+    if (!child) movementChildren.set(type, (child = movements.labels({ type })));
+    child.inc();
+  };
   new Gauge({
     name: 'bankcore_open_holds',
     help: 'Holds pending across the bank',
@@ -81,10 +89,15 @@ export function createMetrics(): BankMetrics {
       for (const [name, value] of Object.entries(Object.getOwnPropertyDescriptors(adapter))) {
         if (typeof value.value !== 'function' || name === 'readLedger' || name === 'readTransactions') continue;
         const call = value.value as (...args: unknown[]) => Promise<unknown>;
+        // Children bound once: no label hashing per call on the hot path.
+        const timer = storage.labels({ operation: name });
         timed[name] = async (...args: unknown[]) => {
-          const end = storage.startTimer({ operation: name });
+          const end = timer.startTimer();
           try {
-            return await call.apply(adapter, args);
+            const result = await call.apply(adapter, args);
+            // Committed movements are counted where they commit: no event has to be read back for it.
+            if (name === 'commit') countMovement(result as CommitResult);
+            return result;
           } finally {
             end();
           }
@@ -93,8 +106,14 @@ export function createMetrics(): BankMetrics {
       return timed;
     },
     observeRequest(entry) {
-      requests.inc({ method: entry.method, route: entry.route, status: String(entry.status) });
-      latency.observe({ method: entry.method, route: entry.route }, entry.durationMs / 1000);
+      const key = `${entry.method} ${entry.route} ${entry.status}`;
+      let child = requestChildren.get(key);
+      if (!child) {
+        child = { count: requests.labels({ method: entry.method, route: entry.route, status: String(entry.status) }), latency: latency.labels({ method: entry.method, route: entry.route }) };
+        requestChildren.set(key, child);
+      }
+      child.count.inc();
+      child.latency.observe(entry.durationMs / 1000);
       if (entry.code && entry.status < 500) refusals.inc({ code: entry.code });
     },
     observeHashQueue(waitMs, depth) {
@@ -103,19 +122,11 @@ export function createMetrics(): BankMetrics {
     },
     watch(bank) {
       watched = bank;
-      void (async () => {
-        try {
-          const from = await bank.events.lastPosition();
-          for await (const event of bank.events.stream({ after: from, signal: stopped.signal })) {
-            if (event.type === 'transaction.posted' || event.type === 'transaction.reversed' || event.type === 'hold.captured') movements.inc({ type: event.payload.transaction.type });
-          }
-        } catch {
-          // Pruned under its feet (a retention shorter than a scrape): counting resumes on the next start.
-        }
-      })();
     },
     render: () => registry.metrics(),
-    stop: () => stopped.abort(),
+    stop: () => {
+      watched = null;
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OPERATOR_SCOPES, type BankErrorCode } from 'bankcore';
 import { ALL_ROUTES } from './app.js';
 import { DOCS_ROUTES } from './docs.js';
-import { STATUS_BY_CODE } from './problem.js';
+import { STATUS_BY_CODE, TITLES } from './problem.js';
 import type { OperationDoc, Route, Tag } from './route.js';
 import * as s from '../wire/schemas.js';
 
@@ -58,8 +58,6 @@ const DETAIL: Record<BankErrorCode, string> = {
   NETWORK_ERROR: 'The server could not be reached',
 };
 
-const TITLE: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ description, schema });
 const HEADERS = {
   'X-Request-Id': header('The request id: yours if you sent a valid one, else a new one; quote it when reporting a problem'),
@@ -100,7 +98,7 @@ function problemResponses(codes: BankErrorCode[], oauth: boolean): Record<string
     const asOAuth = oauth && (status === 400 || status === 429);
     const examples = Object.fromEntries(
       list.map((code) => {
-        const value = { type: `urn:bankcore:problem:${code.toLowerCase().replaceAll('_', '-')}`, title: TITLE[status] ?? 'Error', status, detail: DETAIL[code], code };
+        const value = { type: `urn:bankcore:problem:${code.toLowerCase().replaceAll('_', '-')}`, title: TITLES[status] ?? 'Error', status, detail: DETAIL[code], code };
         return [code, { value: asOAuth ? { ...value, error: OAUTH_ERROR[code] ?? 'invalid_request', error_description: DETAIL[code] } : value }];
       }),
     );

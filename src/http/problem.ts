@@ -43,7 +43,8 @@ export const STATUS_BY_CODE: Record<BankErrorCode, number> = {
   NETWORK_ERROR: 503,
 };
 
-const TITLES: Record<number, string> = {
+/** The reason phrase of each status bankcore answers with (RFC 9110), for `title`. */
+export const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

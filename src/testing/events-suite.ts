@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isBankError, type Bank, type BankEvent, type StorageAdapter } from 'bankcore';
-import { signUp, testBank } from './fixtures.js';
+import { type Bank, type BankEvent, type StorageAdapter } from 'bankcore';
+import { codeOf, signUp, testBank } from './fixtures.js';
 
 type MakeAdapter = () => Promise<StorageAdapter> | StorageAdapter;
 
@@ -32,15 +32,6 @@ async function all(bank: Bank): Promise<BankEvent[]> {
   }
 }
 
-async function codeOf(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-  } catch (error) {
-    if (isBankError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
-}
 
 /** The outbox: every change writes its one event atomically, refusals write none, streams resume exactly. */
 export function describeEventContract(make: MakeAdapter, options: { gapFree?: boolean } = {}): void {

@@ -1,6 +1,7 @@
 import {
   createBank,
   emptyAccount,
+  isBankError,
   newSettlementAccount,
   INSECURE_TEST_PASSWORD_HASHING,
   type Bank,
@@ -92,4 +93,15 @@ export function testBank(storage: StorageAdapter, overrides: Partial<BankOptions
 export async function signUp(bank: Bank, username: string): Promise<Principal> {
   await bank.register({ username, password: passwordOf(username) });
   return bank.authenticate((await bank.login({ username, password: passwordOf(username) })).accessToken);
+}
+
+/** The code of the BankError that `run` rejects (or throws) with; fails the test if it succeeds or throws anything else. */
+export async function codeOf(run: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof run === 'function' ? run() : run);
+  } catch (error) {
+    if (isBankError(error)) return error.code;
+    throw error;
+  }
+  throw new Error('expected a BankError');
 }

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isBankError, type Bank, type BankOptions, type StorageAdapter } from 'bankcore';
-import { signUp, testBank } from './fixtures.js';
+import { type Bank, type BankOptions, type StorageAdapter } from 'bankcore';
+import { codeOf, signUp, testBank } from './fixtures.js';
 
 type MakeAdapter = () => Promise<StorageAdapter> | StorageAdapter;
-
-/** The code of the BankError `promise` rejects with (fails the test if it resolves or throws anything else). */
-export async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isBankError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a BankError');
-}
 
 /** A bank over a fresh adapter, with one customer (`me`) owning `A` and `B` (USD) and `E` (EUR). */
 export async function ledgerBank(make: MakeAdapter, overrides: Partial<BankOptions> = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isBankError, type StorageAdapter, type StoredOperatorKey } from 'bankcore';
-import { signUp, testBank } from './fixtures.js';
+import { type StorageAdapter, type StoredOperatorKey } from 'bankcore';
+import { codeOf, signUp, testBank } from './fixtures.js';
 
 type MakeAdapter = () => Promise<StorageAdapter> | StorageAdapter;
 
@@ -24,15 +24,6 @@ function storedKey(overrides: Partial<StoredOperatorKey> = {}): StoredOperatorKe
   };
 }
 
-async function codeOf(run: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof run === 'function' ? run() : run);
-  } catch (error) {
-    if (isBankError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
-}
 
 /** Operator keys: what storage keeps, and how the bank issues, checks and revokes them. */
 export function describeOperatorKeyContract(make: MakeAdapter): void {

@@ -31,7 +31,10 @@ export interface OwnerLock {
  */
 export async function acquireOwnerLock(filename: string, driver: SqliteDriver): Promise<OwnerLock> {
   if (filename === '') return { release() {} };
-  const { db } = await openDatabase(`${filename}-lock`, driver, { timeoutMs: 0 });
+  // A short wait, not none: two stores starting together each hold a brief lock on the new lock file while they
+  // set it up, and with no wait at all both could be refused. An owner holds its lock for good, so a second store
+  // is still refused, after this wait.
+  const { db } = await openDatabase(`${filename}-lock`, driver, { timeoutMs: 250 });
   try {
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');

@@ -48,16 +48,25 @@ describe('sqlite adapter: durability and ownership', () => {
 
   it('lets exactly one of two processes started together own a file, every time', async () => {
     const dir = freshDataDir('owners');
-    const race = (file: string) =>
-      new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, [...CLI.slice(0, 2), join(import.meta.dirname, 'support', 'sqlite-owner.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Each racer answers once it has tried; a winner then holds the file until both have answered.
+    const race = (file: string) => {
+      const child = spawn(process.execPath, [...CLI.slice(0, 2), join(import.meta.dirname, 'support', 'sqlite-owner.ts'), file], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const answered = new Promise<string>((resolve) => {
         let out = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
         child.on('exit', () => resolve(out.trim()));
       });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      return { answered, release: () => (child.stdin.end(), exited) };
+    };
     for (let round = 0; round < 8; round++) {
       const file = join(dir, `race-${round}.db`);
-      const answers = await Promise.all([race(file), race(file)]);
+      const racers = [race(file), race(file)];
+      const answers = await Promise.all(racers.map((r) => r.answered));
+      await Promise.all(racers.map((r) => r.release()));
       expect(answers.filter((a) => a === 'won')).toHaveLength(1);
       expect(answers.filter((a) => a.startsWith('refused: CONFIGURATION_INVALID'))).toHaveLength(1);
     }

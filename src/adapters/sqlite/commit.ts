@@ -1,5 +1,6 @@
 import { applyCommitPlan, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
+import type { WalSync } from './wal-sync.js';
 import { createReads } from './reads.js';
 import { accountFromRow, accountParams } from './rows.js';
 
@@ -108,10 +109,11 @@ interface Queued {
 /**
  * Group commit: the writes that arrive in one event-loop turn run at the end of it in one SQLite transaction,
  * each inside its own savepoint (so a refusal or failure rolls back only itself), and are acknowledged together
- * once the COMMIT, and with it the fsync, has returned. If the COMMIT fails (a full disk), the whole batch is
- * rolled back and every write in it fails: nothing unwritten is ever acknowledged.
+ * once the COMMIT has returned and `sync` has made it durable (one fsync, off the event loop, shared by every
+ * commit made while the previous fsync ran). If the COMMIT fails (a full disk), the whole batch is rolled back and
+ * every write in it fails: nothing unwritten is ever acknowledged.
  */
-export function createCommitter(db: SqlDatabase, toError: (error: unknown) => BankError) {
+export function createCommitter(db: SqlDatabase, sync: WalSync, toError: (error: unknown) => BankError) {
   const writer = createWriter(db);
   let queue: Queued[] = [];
   let scheduled: Promise<void> | null = null;
@@ -144,17 +146,29 @@ export function createCommitter(db: SqlDatabase, toError: (error: unknown) => Ba
       for (const item of batch) item.reject(toError(error));
       return;
     }
-    for (const item of batch) {
-      const o = item.outcome!;
-      if ('error' in o) item.reject(toError(o.error));
-      else item.resolve(o.value as never);
-    }
+    sync.whenDurable(sync.committed()).then(
+      () => {
+        for (const item of batch) {
+          const o = item.outcome!;
+          if ('error' in o) item.reject(toError(o.error));
+          else item.resolve(o.value as never);
+        }
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(toError(error));
+      },
+    );
   }
 
   return {
     /** Queues a write for this turn's batch; resolves once it is durable. */
     write<T>(run: (w: Writer) => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
+        try {
+          sync.assertHealthy();
+        } catch (error) {
+          return reject(toError(error));
+        }
         queue.push({ run, resolve: resolve as (value: never) => void, reject });
         scheduled ??= new Promise<void>((done) =>
           setImmediate(() => {
@@ -164,9 +178,10 @@ export function createCommitter(db: SqlDatabase, toError: (error: unknown) => Ba
         );
       });
     },
-    /** Resolves once every queued write has been committed or refused. */
+    /** Resolves once every queued write has been committed and made durable, or refused. */
     async drain(): Promise<void> {
       while (scheduled) await scheduled;
+      await sync.drain();
     },
   };
 }

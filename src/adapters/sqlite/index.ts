@@ -4,6 +4,7 @@ import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from '.
 import { acquireOwnerLock, checkIntegrity, configure, fileOf, type OwnerLock } from './open.js';
 import { createReads } from './reads.js';
 import { migrate } from './schema.js';
+import { createWalSync, type WalSync } from './wal-sync.js';
 
 export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
 
@@ -22,9 +23,10 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
 
 /**
  * Creates the durable embedded {@link StorageAdapter} on SQLite: on better-sqlite3 (Node 20+) or Node's built-in
- * `node:sqlite` (Node 22.13+). Every change is acknowledged only after its commit reached the disk (WAL with
- * `synchronous=FULL`); the changes that arrive in one event-loop turn share one SQLite transaction and one fsync
- * (group commit), each in its own savepoint, so one refusal never rolls back its neighbours. History pages and
+ * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered, only after its commit reached
+ * the disk (WAL, fsynced off the event loop); the changes that arrive in one event-loop turn share one SQLite
+ * transaction, and the commits made during one fsync share the next (group commit). Each change has its own
+ * savepoint, so one refusal never rolls back its neighbours. History pages and
  * point-in-time balances are index lookups. One store per database file: a second one, in this process or another,
  * is refused at `init()` (an OS lock, held through SQLite, on `<file>-lock`), and released by the OS if the process
  * dies.
@@ -45,16 +47,25 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let driver: string | null = null;
   let committer: ReturnType<typeof createCommitter> | null = null;
   let reads: ReturnType<typeof createReads> | null = null;
+  let sync: WalSync | null = null;
 
   const keysOnly = options.access === 'operator-keys';
   const open = (forKeys = false) => {
     if (keysOnly && !forKeys) throw new BankError('CONFIGURATION_INVALID', "This SQLite store was opened with access: 'operator-keys'; it serves operator keys only");
-    if (!reads || !committer) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
-    return { reads, committer };
+    if (!reads || !committer || !sync) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
+    return { reads, committer, sync };
   };
+  // A read answers only once every commit it may have seen is durable: nothing not yet on disk (a balance, an
+  // idempotent replay) is ever shown.
   const read = <T>(run: (r: ReturnType<typeof createReads>) => T, forKeys = false): Promise<T> => {
     try {
-      return Promise.resolve(run(open(forKeys).reads));
+      const store = open(forKeys);
+      store.sync.assertHealthy();
+      const value = run(store.reads);
+      return store.sync.whenDurable(store.sync.latest).then(
+        () => value,
+        (error: unknown) => Promise.reject(failure(error, filename)),
+      );
     } catch (error) {
       return Promise.reject(failure(error, filename));
     }
@@ -92,16 +103,19 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         throw failure(error, filename);
       }
       reads = createReads(db);
-      committer = createCommitter(db, (error) => failure(error, filename));
+      sync = createWalSync(filename === '' ? null : `${filename}-wal`);
+      committer = createCommitter(db, sync, (error) => failure(error, filename));
     },
     async close() {
       if (!db) return;
       await committer?.drain();
+      sync?.close();
       if (!('database' in options)) db.close();
       lock?.release();
       db = null;
       reads = null;
       committer = null;
+      sync = null;
     },
     ping: () => read((r) => r.ping(), true),
 

@@ -1,0 +1,87 @@
+import { closeSync, fdatasync, openSync } from 'node:fs';
+
+/**
+ * Makes committed WAL frames durable off the event loop. SQLite runs with `synchronous=NORMAL`: a COMMIT writes its
+ * frames to the WAL file (the OS's cache) and returns without an fsync. This then `fdatasync`s the WAL file on
+ * libuv's thread pool, and a commit is durable once an fsync that started after its COMMIT returned has finished:
+ * the same guarantee as `synchronous=FULL` (whose commit is that write plus that fsync), but the event loop keeps
+ * working during the fsync, and the commits made meanwhile share the next one. Checkpoints still fsync the WAL
+ * before copying it and the database after (SQLite does so at NORMAL), so frames are never dropped unsynced.
+ *
+ * Nothing is acknowledged before it is durable: writes resolve, and reads answer, only once every commit before
+ * them is on disk. If an fsync fails, the OS may have dropped the unwritten pages; nothing written since the last
+ * good fsync can be trusted to be on disk, so every waiting and later call fails and the store needs a restart
+ * (as PostgreSQL does), and idempotency keys then tell a client what landed.
+ */
+export function createWalSync(walFile: string | null) {
+  let fd: number | null = null;
+  let committed = 0;
+  let durable = 0;
+  let syncing = false;
+  let failure: { error: unknown } | null = null;
+  let waiters: Array<{ seq: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  function settle(): void {
+    const still: typeof waiters = [];
+    for (const w of waiters) {
+      if (failure) w.reject(failure.error);
+      else if (w.seq <= durable) w.resolve();
+      else still.push(w);
+    }
+    waiters = still;
+  }
+
+  function syncNext(): void {
+    if (syncing || failure || durable === committed) return;
+    syncing = true;
+    const covering = committed;
+    try {
+      fd ??= openSync(walFile!, 'r');
+    } catch (error) {
+      syncing = false;
+      failure = { error };
+      return settle();
+    }
+    fdatasync(fd, (error) => {
+      syncing = false;
+      if (error) failure = { error };
+      else durable = covering;
+      settle();
+      syncNext();
+    });
+  }
+
+  return {
+    /** Notes a COMMIT that returned; answers its sequence number for {@link whenDurable}. */
+    committed(): number {
+      committed += 1;
+      if (walFile === null) durable = committed;
+      else syncNext();
+      return committed;
+    },
+    /** The sequence number of the newest commit that returned. */
+    get latest(): number {
+      return committed;
+    },
+    /** Resolves once commit `seq` is on disk; rejects if the store failed to make it so. */
+    whenDurable(seq: number): Promise<void> {
+      if (failure) return Promise.reject(failure.error);
+      if (seq <= durable) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.push({ seq, resolve, reject }));
+    },
+    /** Throws the fsync failure that stopped this store, if there was one. */
+    assertHealthy(): void {
+      if (failure) throw failure.error;
+    },
+    /** Resolves once every returned commit is durable (or the store failed). */
+    async drain(): Promise<void> {
+      await this.whenDurable(committed).catch(() => {});
+    },
+    close(): void {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+export type WalSync = ReturnType<typeof createWalSync>;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isBankError } from 'bankcore';
 import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { createWalSync } from '../src/adapters/sqlite/wal-sync.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
 import { freshDataDir } from './support/data-dir.js';
@@ -155,5 +156,25 @@ describe('sqlite adapter: durability and ownership', () => {
     db.close();
     expect(existsSync(`${file}-lock`)).toBe(true);
     expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+
+  it('makes commits durable in order, and fails every later call once the WAL could not be synced', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { bank } = await seeded(file, 1);
+    const sync = createWalSync(`${file}-wal`);
+    const first = sync.committed();
+    const second = sync.committed();
+    let secondDurable = false;
+    const done = sync.whenDurable(second).then(() => (secondDurable = true));
+    await sync.whenDurable(first);
+    await done;
+    expect(secondDurable).toBe(true);
+    sync.close();
+    const broken = createWalSync(join(freshDataDir(), 'no-such-file-wal'));
+    const failed = errorOf(broken.whenDurable(broken.committed()));
+    expect(await failed).not.toBeNull();
+    expect(() => broken.assertHealthy()).toThrow();
+    await expect(broken.whenDurable(0)).rejects.toBeDefined();
+    await bank.close();
   });
 });

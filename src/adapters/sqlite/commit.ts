@@ -1,19 +1,18 @@
 import { applyCommitPlan, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import type { WalSync } from './wal-sync.js';
-import { createReads } from './reads.js';
-import { accountFromRow, accountParams } from './rows.js';
+import type { createReads } from './reads.js';
+import { accountFromRow, accountParams, accountRowOf } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
-function createWriter(db: SqlDatabase) {
-  const reads = createReads(db);
+function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   const insertUser = db.prepare('INSERT INTO users (id, username, username_key, password_hash, credential_version, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const setPassword = db.prepare('UPDATE users SET password_hash = ?, credential_version = ? WHERE id = ?');
   const setPasswordIf = db.prepare('UPDATE users SET password_hash = ?, credential_version = ? WHERE id = ? AND password_hash = ? AND credential_version = ?');
   const insertAccount = db.prepare(
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
-  const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ? WHERE id = ? AND entry_count = ?');
+  const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ? WHERE pk = ? AND entry_count = ?');
   const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_id, leg, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertTransaction = db.prepare('INSERT INTO transactions (id, body, reversed_by, created_at) VALUES (?, ?, NULL, ?)');
   const markReversed = db.prepare("UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE id = ? AND reversed_by IS NULL");
@@ -59,9 +58,10 @@ function createWriter(db: SqlDatabase) {
     const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
     if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
     for (const a of outcome.accounts) {
-      const p = accountParams(a);
-      const changed = updateAccount.run(a.balance, a.pending, a.status, a.overdraftLimit, a.entryCount, p[10], a.id, accounts.get(a.id)!.entryCount);
+      const row = accountRowOf(a, pks.get(a.id)!);
+      const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.pk, accounts.get(a.id)!.entryCount);
       if (Number(changed.changes) !== 1) throw new Error(`account ${a.id} changed under its own commit`);
+      reads.accounts.put(row);
     }
     const t = outcome.transaction;
     if (t) insertTransaction.run(t.id, JSON.stringify(t), t.createdAt.getTime());
@@ -113,8 +113,14 @@ interface Queued {
  * commit made while the previous fsync ran). If the COMMIT fails (a full disk), the whole batch is rolled back and
  * every write in it fails: nothing unwritten is ever acknowledged.
  */
-export function createCommitter(db: SqlDatabase, sync: WalSync, toError: (error: unknown) => BankError) {
-  const writer = createWriter(db);
+export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof createReads>, sync: WalSync, toError: (error: unknown) => BankError) {
+  const writer = createWriter(db, reads);
+  // Prepared once: a savepoint pair per change is two statements per movement.
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const savepoint = db.prepare('SAVEPOINT change');
+  const release = db.prepare('RELEASE change');
+  const rollbackTo = db.prepare('ROLLBACK TO change');
+  const commitBatch = db.prepare('COMMIT');
   let queue: Queued[] = [];
   let scheduled: Promise<void> | null = null;
 
@@ -123,21 +129,25 @@ export function createCommitter(db: SqlDatabase, sync: WalSync, toError: (error:
     queue = [];
     scheduled = null;
     try {
-      db.exec('BEGIN IMMEDIATE');
+      begin.run();
       for (const item of batch) {
-        db.exec('SAVEPOINT change');
+        savepoint.run();
         try {
           item.outcome = { value: item.run(writer) };
-          db.exec('RELEASE change');
+          release.run();
         } catch (error) {
           // A refusal is a value and wrote nothing; an error undoes this change only (unless SQLite already
-          // rolled the whole transaction back, as it does for a full disk: then the ROLLBACK TO throws too).
-          db.exec('ROLLBACK TO change; RELEASE change');
+          // rolled the whole transaction back, as it does for a full disk: then the ROLLBACK TO throws too). The
+          // cached rows it may have put go with it: errors are rare, so all of them.
+          reads.accounts.clear();
+          rollbackTo.run();
+          release.run();
           item.outcome = { error };
         }
       }
-      db.exec('COMMIT');
+      commitBatch.run();
     } catch (error) {
+      reads.accounts.clear();
       try {
         db.exec('ROLLBACK');
       } catch {

@@ -104,7 +104,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       }
       reads = createReads(db);
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
-      committer = createCommitter(db, sync, (error) => failure(error, filename));
+      committer = createCommitter(db, reads, sync, (error) => failure(error, filename));
     },
     async close() {
       if (!db) return;

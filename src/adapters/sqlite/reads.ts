@@ -1,4 +1,5 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
+import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow } from './rows.js';
 
@@ -35,16 +36,25 @@ export function createReads(db: SqlDatabase) {
   const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
 
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
+  const accounts = createAccountCache();
+  const cached = (row: AccountRow | undefined) => {
+    if (row) accounts.put(row);
+    return row;
+  };
+  const accountRow = (id: string) => accounts.byId(id) ?? cached(accountById.get(id) as AccountRow | undefined);
   const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
 
   return {
     ping: () => void q('SELECT 1').get(),
     userById: (id: string): StoredUser | null => one(userById.get(id), userFromRow),
     userByKey: (key: string): StoredUser | null => one(userByKey.get(key), userFromRow),
-    accountById: (id: string): StoredAccount | null => one(accountById.get(id), accountFromRow),
+    /** The writer's cache of account rows: it puts what it wrote and forgets what rolled back. */
+    accounts,
+    accountById: (id: string): StoredAccount | null => one(accountRow(id), accountFromRow),
     /** The row itself, with its integer `pk`, for the writer. */
-    accountRow: (id: string): AccountRow | undefined => accountById.get(id) as AccountRow | undefined,
-    accountByRef: (bankCode: string, accountNumber: string): StoredAccount | null => one(accountByRef.get(bankCode, accountNumber), accountFromRow),
+    accountRow,
+    accountByRef: (bankCode: string, accountNumber: string): StoredAccount | null =>
+      one(accounts.byRef(bankCode, accountNumber) ?? cached(accountByRef.get(bankCode, accountNumber) as AccountRow | undefined), accountFromRow),
     accountsOf: (ownerId: string): StoredAccount[] => (accountsOf.all(ownerId) as AccountRow[]).map(accountFromRow),
     record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
     transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => parseBody<Transaction>(r.body)),

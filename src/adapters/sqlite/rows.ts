@@ -68,6 +68,23 @@ export const accountFromRow = (r: AccountRow): StoredAccount => ({
   lastEntryAt: r.last_entry_at === null ? null : new Date(r.last_entry_at),
 });
 
+/** The row of an account after a change, keeping its integer `pk`. */
+export const accountRowOf = (a: StoredAccount, pk: number): AccountRow => ({
+  pk,
+  id: a.id,
+  owner_id: a.ownerId,
+  bank_code: a.bankCode,
+  account_number: a.accountNumber,
+  currency: a.currency,
+  balance: a.balance,
+  pending: a.pending,
+  status: a.status,
+  overdraft_limit: a.overdraftLimit,
+  entry_count: a.entryCount,
+  created_at: a.createdAt.getTime(),
+  last_entry_at: a.lastEntryAt?.getTime() ?? null,
+});
+
 /** The parameters of an account row, in column order (for INSERT and full UPDATE). */
 export const accountParams = (a: StoredAccount) => [
   a.ownerId,

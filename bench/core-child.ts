@@ -1,5 +1,5 @@
 // One measurement of the core scenario, in its own process so no run inherits another's heap:
-// `plain`, `deposit` or `transfer`, on memory or (with MONGODB_URI and `mongodb`) MongoDB. Prints ops/s.
+// `plain`, `deposit`, `transfer` or `hold-capture` (operator API: a hold, then its capture, to the other account), on memory or (with MONGODB_URI and `mongodb`) MongoDB. Prints ops/s.
 import { createBank, INSECURE_TEST_PASSWORD_HASHING, type StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { opsPerSecond } from './lib.js';
@@ -35,7 +35,9 @@ if (what === 'plain') {
   const rate =
     what === 'transfer'
       ? await opsPerSecond(() => bank.transfer(me, { from: a, to: b, amount: 1 }), SECONDS)
-      : await opsPerSecond(() => bank.deposit(me, { account: a, amount: 2 }), SECONDS);
+      : what === 'hold-capture'
+        ? await opsPerSecond(async () => bank.operator.captureHold((await bank.operator.hold({ from: a, to: b, amount: 1 })).id), SECONDS)
+        : await opsPerSecond(() => bank.deposit(me, { account: a, amount: 2 }), SECONDS);
   console.log(rate);
   await bank.close();
 }

@@ -41,6 +41,8 @@ export async function memoryScenarios(): Promise<Row[]> {
   if (m.entries !== 10) throw new Error(`expected 10 entries on the first account, found ${m.entries}`);
   return [
     { scenario: 'resident bytes per account (100,000 accounts)', measured: `${fmt(m.perAccount)} B (JS heap ${fmt(m.heapPerAccount)} B)`, baseline: `RSS ${fmt(m.rss / 2 ** 20)} MiB in all`, ratio: NaN, target: '–', met: null },
-    { scenario: 'resident bytes per ledger entry (1,000,000 entries)', measured: `${fmt(m.perEntry)} B (JS heap ${fmt(m.heapPerEntry)} B)`, baseline: '400 B budget', ratio: m.perEntry / 400, target: '≤ 400 B', met: m.perEntry <= 400 },
+    { scenario: 'resident bytes per ledger entry (1,000,000 entries)', measured: `${fmt(m.perEntry)} B`, baseline: '–', ratio: NaN, target: '–', met: null },
+    // The memory store is volatile since the journal was retired: there is no restart to measure it after.
+    { scenario: 'JS heap per ledger entry, memory store (1,000,000 entries)', measured: `${fmt(m.heapPerEntry)} B`, baseline: '300 B budget', ratio: m.heapPerEntry / 300, target: '≤ 300 B', met: m.heapPerEntry <= 300 },
   ];
 }

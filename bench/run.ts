@@ -8,6 +8,7 @@ import { eventScenarios } from './events.js';
 import { loginScenarios } from './logins.js';
 import { memoryScenarios } from './memory.js';
 import { durableHttpScenarios, httpScenarios, metricsScenarios } from './http.js';
+import { scaleScenarios } from './scale.js';
 import { settlementScenarios } from './settlement.js';
 import { machine, table, type Row } from './lib.js';
 
@@ -22,13 +23,15 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   events: eventScenarios,
   metrics: metricsScenarios,
 };
+// Run only when named (`npm run bench scale`): growing ledgers to 10M entries takes tens of minutes.
+const ON_REQUEST: Record<string, () => Promise<Row[]>> = { scale: scaleScenarios };
 
 const wanted = process.argv.slice(2);
 const names = wanted.length ? wanted : Object.keys(SCENARIOS);
 const rows: Row[] = [];
 for (const name of names) {
-  const run = SCENARIOS[name];
-  if (!run) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const run = SCENARIOS[name] ?? ON_REQUEST[name];
+  if (!run) throw new Error(`unknown scenario ${name}; known: ${[...Object.keys(SCENARIOS), ...Object.keys(ON_REQUEST)].join(', ')}`);
   console.error(`bench: ${name}…`);
   rows.push(...(await run()));
 }

@@ -30,6 +30,7 @@ const { accessToken } = await bank.login({ username: 'bench', password });
 const me = await bank.authenticate(accessToken);
 const account = { bankCode: 'BENCH', accountNumber: 'HTTP0001' };
 await bank.openAccount(me, account);
+await bank.openAccount(me, { bankCode: 'BENCH', accountNumber: 'HTTP0002' }); // the payee of POST /transfer
 await bank.deposit(me, { account, amount: 1_000_000 });
 const quiet = { error: () => {} };
 metrics?.watch(bank);

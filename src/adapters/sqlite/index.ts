@@ -1,7 +1,9 @@
 import { BankError, type StorageAdapter } from 'bankcore';
+import { statSync } from 'node:fs';
+import { checkInBackground, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createCommitter } from './commit.js';
 import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
-import { acquireOwnerLock, checkIntegrity, configure, fileOf, type OwnerLock } from './open.js';
+import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
 import { createReads } from './reads.js';
 import { migrate } from './schema.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
@@ -10,7 +12,13 @@ export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
 
 /** Options of {@link sqliteAdapter}: a file to open, or a database you opened (and close). */
 export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } | { database: SqlDatabase }) & {
-  /** Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`. */
+  /**
+   * Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`.
+   * With `quick`, a file over 1 GiB that this store opened itself has every table checked at `init()` except the
+   * history tables (transactions, entries, events, idempotency), which a worker thread checks while the store
+   * serves: a restart stays short however long the history, and damage found then stops the store (every call
+   * fails with STORAGE_UNAVAILABLE naming the file).
+   */
   integrityCheck?: 'quick' | 'full' | 'none';
   /**
    * `owner` (default) serves a bank. `operator-keys` opens the file beside its running owner, for the short
@@ -48,11 +56,14 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let committer: ReturnType<typeof createCommitter> | null = null;
   let reads: ReturnType<typeof createReads> | null = null;
   let sync: WalSync | null = null;
+  let checkpointer: Checkpointer | null = null;
+  let damage: BankError | null = null;
 
   const keysOnly = options.access === 'operator-keys';
   const open = (forKeys = false) => {
     if (keysOnly && !forKeys) throw new BankError('CONFIGURATION_INVALID', "This SQLite store was opened with access: 'operator-keys'; it serves operator keys only");
     if (!reads || !committer || !sync) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
+    if (damage) throw damage;
     return { reads, committer, sync };
   };
   // A read answers only once every commit it may have seen is durable: nothing not yet on disk (a balance, an
@@ -80,6 +91,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     },
     async init() {
       if (db) return;
+      damage = null;
       if (!('database' in options)) filename = options.filename;
       if ('database' in options) {
         db = options.database;
@@ -94,7 +106,18 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         // The owner lock first: nothing touches the database file before this store owns it.
         if (!keysOnly) lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
         configure(db);
-        if (!keysOnly) checkIntegrity(db, filename, options.integrityCheck ?? 'quick');
+        const mode = options.integrityCheck ?? 'quick';
+        const large = mode === 'quick' && (driver === 'better-sqlite3' || driver === 'node:sqlite') && filename !== '' && statSync(filename).size > WHOLE_FILE_CHECK_BYTES;
+        if (!keysOnly) checkIntegrity(db, filename, mode, large ? HISTORY_TABLES : []);
+        if (!keysOnly && large) {
+          const file = filename;
+          void checkInBackground(file, driver as 'better-sqlite3', HISTORY_TABLES).then(
+            (problems) => {
+              if (problems.length) damage = damaged(file, problems);
+            },
+            () => {},
+          );
+        }
         migrate(db, filename);
       } catch (error) {
         lock?.release();
@@ -104,15 +127,24 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       }
       reads = createReads(db);
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
-      committer = createCommitter(db, reads, sync, (error) => failure(error, filename));
+      // Checkpoints move to a worker thread when this store opened the file itself (so the worker can open it the
+      // same way); a database you gave checkpoints on the event loop, as SQLite does by default.
+      if (!keysOnly && filename !== '' && (driver === 'better-sqlite3' || driver === 'node:sqlite')) {
+        checkpointer = await startCheckpointer(filename, driver).catch(() => null);
+        if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0');
+      }
+      committer = createCommitter(db, reads, sync, (error) => failure(error, filename), checkpointer);
     },
     async close() {
       if (!db) return;
       await committer?.drain();
+      await checkpointer?.close();
+      checkpointer = null;
       sync?.close();
       if (!('database' in options)) db.close();
       lock?.release();
       db = null;
+      damage = null;
       reads = null;
       committer = null;
       sync = null;

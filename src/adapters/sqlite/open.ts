@@ -57,16 +57,34 @@ export async function acquireOwnerLock(filename: string, driver: SqliteDriver): 
   };
 }
 
+/** The tables that grow with history: on a large file, `quick` checks them in the background (see `sqliteAdapter`). */
+export const HISTORY_TABLES = ['transactions', 'entries', 'events', 'idempotency'] as const;
+
+/** Up to this size, `quick` checks the whole file at open (about a second on this project's CI machine). */
+export const WHOLE_FILE_CHECK_BYTES = 1024 ** 3;
+
+/** The problems `PRAGMA quick_check` (or `integrity_check`) reports, of the whole file or of `tables` only. */
+export function integrityProblems(db: SqlDatabase, mode: 'quick' | 'full', tables: readonly string[] | null = null): string[] {
+  const pragma = mode === 'full' ? 'integrity_check' : 'quick_check';
+  const statements = tables === null ? [`PRAGMA ${pragma}`] : tables.map((t) => `PRAGMA ${pragma}(${t})`);
+  return statements.flatMap((sql) => (db.prepare(sql).all() as Array<Record<string, string>>).map((r) => Object.values(r)[0]!)).filter((v) => v !== 'ok');
+}
+
+/** The error that refuses a damaged file, naming it. */
+export const damaged = (filename: string, problems: string[]) =>
+  new BankError('STORAGE_UNAVAILABLE', `${filename} is damaged (${problems.slice(0, 3).join('; ')}); restore it from a backup`);
+
 /**
- * Refuses a damaged database before serving from it, naming the file.
+ * Refuses a damaged database before serving from it, naming the file: the whole file, or (`except`) every table but
+ * those.
  *
  * @throws BankError STORAGE_UNAVAILABLE
  */
-export function checkIntegrity(db: SqlDatabase, filename: string, mode: 'quick' | 'full' | 'none'): void {
+export function checkIntegrity(db: SqlDatabase, filename: string, mode: 'quick' | 'full' | 'none', except: readonly string[] = []): void {
   if (mode === 'none') return;
-  const rows = db.prepare(mode === 'full' ? 'PRAGMA integrity_check' : 'PRAGMA quick_check').all() as Array<Record<string, string>>;
-  const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
-  if (problems.length) {
-    throw new BankError('STORAGE_UNAVAILABLE', `${filename} is damaged (${problems.slice(0, 3).join('; ')}); restore it from a backup`);
-  }
+  const tables = except.length
+    ? (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => !except.includes(n))
+    : null;
+  const problems = integrityProblems(db, mode, tables);
+  if (problems.length) throw damaged(filename, problems);
 }

@@ -1,0 +1,144 @@
+// One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank on
+// SCALE_STORE (memory or sqlite) with one user owning SCALE_ACCOUNTS accounts grows its ledger by deposits from
+// 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and prints one JSON line: the
+// segment's deposit rate and p99, the longest event-loop stall while growing, GET /balance, history page and
+// balanceAt p99s, resident memory, and (SQLite) the time a fresh standalone server takes to answer its first request.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Bank, type Principal } from 'bankcore';
+import { memoryAdapter } from 'bankcore/memory';
+import { createHttpHandler } from 'bankcore/node';
+import { sqliteAdapter } from 'bankcore/sqlite';
+
+const store = process.env['SCALE_STORE'] === 'sqlite' ? 'sqlite' : 'memory';
+const accountCount = Number(process.env['SCALE_ACCOUNTS'] ?? 1);
+const checkpoints = (process.env['SCALE_CHECKPOINTS'] ?? '10000,100000').split(',').map(Number);
+const dir = process.env['SCALE_DIR']!;
+const secret = 'benchmark-secret-of-at-least-32-bytes!!';
+const file = join(dir, 'bankcore.db');
+const CONCURRENCY = 64;
+const SAMPLES = 500;
+
+const accounts = Array.from({ length: accountCount }, (_, i) => ({ bankCode: 'SCALE', accountNumber: `ACCT${String(i).padStart(6, '0')}` }));
+
+async function openBank(): Promise<Bank> {
+  const bank = createBank({ storage: store === 'sqlite' ? sqliteAdapter({ filename: file }) : memoryAdapter(), tokens: { secret }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING, events: false, maxAccountsPerUser: 1000 });
+  await bank.init();
+  return bank;
+}
+
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+}
+
+/** The p99 of `n` sequential calls, after 50 untimed ones (the JIT's warm-up is not what grows with history). */
+async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 50; i++) await op(i);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await op(i);
+    samples.push(performance.now() - started);
+  }
+  return p99(samples);
+}
+
+/** Grows the ledger to `target` entries (two per deposit: the account's and the settlement account's). */
+async function grow(bank: Bank, me: Principal, from: number, target: number) {
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
+  let entries = from;
+  let next = 0;
+  const latencies: number[] = [];
+  let seen = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (entries < target) {
+        entries += 2;
+        const account = accounts[next++ % accounts.length]!;
+        const t = performance.now();
+        await bank.deposit(me, { account, amount: 1 });
+        // A reservoir of 10,000 latencies: the segment's p99 without keeping millions of numbers.
+        const ms = performance.now() - t;
+        seen++;
+        if (latencies.length < 10_000) latencies.push(ms);
+        else if (Math.random() < 10_000 / seen) latencies[Math.floor(Math.random() * 10_000)] = ms;
+      }
+    }),
+  );
+  stalls.disable();
+  const deposits = (target - from) / 2;
+  return { depositsPerSecond: deposits / ((performance.now() - started) / 1000), depositP99Ms: p99(latencies), maxStallMs: stalls.max / 1e6 };
+}
+
+function listen(bank: Bank): Promise<Server> {
+  const server = createServer(createHttpHandler(bank, { rateLimits: false }));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function reads(bank: Bank, me: Principal, token: string, entries: number) {
+  const server = await listen(bank);
+  const port = (server.address() as { port: number }).port;
+  const account = accounts[0]!;
+  const url = `http://127.0.0.1:${port}/balance?bankCode=${account.bankCode}&accountNumber=${account.accountNumber}`;
+  const headers = { authorization: `Bearer ${token}` };
+  const balanceP99Ms = await timed(SAMPLES, async () => (await fetch(url, { headers })).arrayBuffer());
+  server.close();
+  const own = Math.max(1, Math.floor(entries / 2 / accounts.length));
+  const historyP99Ms = await timed(SAMPLES, () => bank.history(me, account, { limit: 50, cursor: String(1 + Math.floor(Math.random() * own)) }));
+  const first = (await bank.history(me, account, { limit: 1, cursor: '2' })).entries[0]!.createdAt.getTime();
+  const span = Date.now() - first;
+  const balanceAtP99Ms = await timed(SAMPLES, () => bank.balanceAt(me, account, new Date(first + Math.random() * span)));
+  return { balanceP99Ms, historyP99Ms, balanceAtP99Ms };
+}
+
+/** Starts the standalone server on the file, as users start it, and times it to its first answered GET /balance. */
+async function restart(token: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['dist/cli.js'], {
+    env: { ...process.env, BANK_STORAGE: 'sqlite', BANK_DATA_DIR: dir, BANK_JWT_SECRET: secret, PORT: '0', BANK_RATE_LIMITS: 'off' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = /listening on (http:\/\/\S+?)"/.exec(line);
+      if (found) resolve(found[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the standalone server exited with ${code}`)));
+  });
+  const response = await fetch(`${url}/balance`, { headers: { authorization: `Bearer ${token}` } });
+  if (response.status !== 200) throw new Error(`first GET /balance answered ${response.status}`);
+  const ms = performance.now() - started;
+  await new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM')));
+  return ms;
+}
+
+mkdirSync(dir, { recursive: true });
+let bank = await openBank();
+await bank.register({ username: 'scale', password: 'scale password' });
+const { accessToken } = await bank.login({ username: 'scale', password: 'scale password' });
+let me = await bank.authenticate(accessToken);
+for (const account of accounts) await bank.openAccount(me, account);
+let entries = 0;
+for (const target of checkpoints) {
+  const growth = await grow(bank, me, entries, target);
+  entries = target;
+  const measured = await reads(bank, me, accessToken, entries);
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  let restartMs: number | null = null;
+  if (store === 'sqlite') {
+    await bank.close();
+    restartMs = await restart(accessToken);
+    bank = await openBank();
+    me = await bank.authenticate(accessToken);
+  }
+  console.log(JSON.stringify({ store, accounts: accountCount, entries, ...growth, ...measured, rssBytes: memory.rss, heapBytes: memory.heapUsed, restartMs }));
+}
+await bank.close();

@@ -215,4 +215,24 @@ describe('sqlite adapter: durability and ownership', () => {
     expect((await bank.verify()).problems).toEqual([]);
     await bank.close();
   }, 60_000);
+
+  it('forgets cached account rows when a change fails after updating them: its neighbours commit, it leaves no trace', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { db } = await openDatabase(file, 'auto');
+    const bank = makeBank({ storage: sqliteAdapter({ database: db }) });
+    await bank.init();
+    const me = await userIn(bank, 'cache');
+    await bank.openAccount(me, acct('C001'));
+    await bank.deposit(me, { account: acct('C001'), amount: 100 });
+    // A change that fails after its account rows were updated: its entry's insert aborts.
+    db.exec("CREATE TRIGGER fail_13 BEFORE INSERT ON entries WHEN NEW.amount = 13 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    const [failed, ok] = await Promise.allSettled([bank.deposit(me, { account: acct('C001'), amount: 13 }), bank.deposit(me, { account: acct('C001'), amount: 5 })]);
+    expect(failed.status).toBe('rejected');
+    expect(ok.status).toBe('fulfilled');
+    expect((await bank.getAccount(me, acct('C001'))).balance).toBe(105);
+    expect((await bank.deposit(me, { account: acct('C001'), amount: 1 })).account.balance).toBe(106);
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+    db.close();
+  });
 });

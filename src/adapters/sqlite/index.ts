@@ -101,20 +101,23 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         db = opened.db;
         driver = opened.driver;
       }
+      // The driver a worker thread can open the same file with: known only when this store opened it.
+      const ownDriver = driver === 'better-sqlite3' || driver === 'node:sqlite' ? driver : null;
       try {
         filename = fileOf(db);
         // The owner lock first: nothing touches the database file before this store owns it.
         if (!keysOnly) lock = await acquireOwnerLock(filename, 'database' in options ? 'auto' : (options.driver ?? 'auto'));
         configure(db);
         const mode = options.integrityCheck ?? 'quick';
-        const large = mode === 'quick' && (driver === 'better-sqlite3' || driver === 'node:sqlite') && filename !== '' && statSync(filename).size > WHOLE_FILE_CHECK_BYTES;
+        const large = mode === 'quick' && ownDriver !== null && filename !== '' && statSync(filename).size > WHOLE_FILE_CHECK_BYTES;
         if (!keysOnly) checkIntegrity(db, filename, mode, large ? HISTORY_TABLES : []);
-        if (!keysOnly && large) {
+        if (!keysOnly && large && ownDriver) {
           const file = filename;
-          void checkInBackground(file, driver as 'better-sqlite3', HISTORY_TABLES).then(
+          void checkInBackground(file, ownDriver, HISTORY_TABLES).then(
             (problems) => {
               if (problems.length) damage = damaged(file, problems);
             },
+            // A check that could not run leaves the store serving; a damaged page it reads still fails as such.
             () => {},
           );
         }
@@ -129,8 +132,8 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
       // Checkpoints move to a worker thread when this store opened the file itself (so the worker can open it the
       // same way); a database you gave checkpoints on the event loop, as SQLite does by default.
-      if (!keysOnly && filename !== '' && (driver === 'better-sqlite3' || driver === 'node:sqlite')) {
-        checkpointer = await startCheckpointer(filename, driver).catch(() => null);
+      if (!keysOnly && filename !== '' && ownDriver !== null) {
+        checkpointer = await startCheckpointer(filename, ownDriver).catch(() => null);
         if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0');
       }
       committer = createCommitter(db, reads, sync, (error) => failure(error, filename), checkpointer);

@@ -1,4 +1,5 @@
-// One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank on
+// One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank as
+// users get it (events on, idempotency and validation as always) on
 // SCALE_STORE (memory or sqlite) with one user owning SCALE_ACCOUNTS accounts grows its ledger by deposits from
 // 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and prints one JSON line: the
 // segment's deposit rate and p99, the longest event-loop stall while growing, GET /balance, history page and
@@ -26,7 +27,7 @@ const SAMPLES = 500;
 const accounts = Array.from({ length: accountCount }, (_, i) => ({ bankCode: 'SCALE', accountNumber: `ACCT${String(i).padStart(6, '0')}` }));
 
 async function openBank(): Promise<Bank> {
-  const bank = createBank({ storage: store === 'sqlite' ? sqliteAdapter({ filename: file }) : memoryAdapter(), tokens: { secret }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING, events: false, maxAccountsPerUser: 1000 });
+  const bank = createBank({ storage: store === 'sqlite' ? sqliteAdapter({ filename: file }) : memoryAdapter(), tokens: { secret }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING, maxAccountsPerUser: 1000 });
   await bank.init();
   return bank;
 }

@@ -1,6 +1,6 @@
 import { BankError, type StorageAdapter } from 'bankcore';
 import { statSync } from 'node:fs';
-import { checkInBackground, startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { checkInBackground } from './background-check.js';
 import { createCommitter } from './commit.js';
 import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
 import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
@@ -14,7 +14,7 @@ export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
 export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } | { database: SqlDatabase }) & {
   /**
    * Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`.
-   * With `quick`, a file over 1 GiB that this store opened itself has every table checked at `init()` except the
+   * With `quick`, a file over 256 MiB that this store opened itself has every table checked at `init()` except the
    * history tables (transactions, entries, events, idempotency), which a worker thread checks while the store
    * serves: a restart stays short however long the history, and damage found then stops the store (every call
    * fails with STORAGE_UNAVAILABLE naming the file).
@@ -56,7 +56,6 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let committer: ReturnType<typeof createCommitter> | null = null;
   let reads: ReturnType<typeof createReads> | null = null;
   let sync: WalSync | null = null;
-  let checkpointer: Checkpointer | null = null;
   let damage: BankError | null = null;
 
   const keysOnly = options.access === 'operator-keys';
@@ -101,7 +100,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         db = opened.db;
         driver = opened.driver;
       }
-      // The driver a worker thread can open the same file with: known only when this store opened it.
+      // The driver the integrity-check worker can open the same file with: known only when this store opened it.
       const ownDriver = driver === 'better-sqlite3' || driver === 'node:sqlite' ? driver : null;
       try {
         filename = fileOf(db);
@@ -130,19 +129,11 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       }
       reads = createReads(db);
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
-      // Checkpoints move to a worker thread when this store opened the file itself (so the worker can open it the
-      // same way); a database you gave checkpoints on the event loop, as SQLite does by default.
-      if (!keysOnly && filename !== '' && ownDriver !== null) {
-        checkpointer = await startCheckpointer(filename, ownDriver).catch(() => null);
-        if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0');
-      }
-      committer = createCommitter(db, reads, sync, (error) => failure(error, filename), checkpointer);
+      committer = createCommitter(db, reads, sync, (error) => failure(error, filename));
     },
     async close() {
       if (!db) return;
       await committer?.drain();
-      await checkpointer?.close();
-      checkpointer = null;
       sync?.close();
       if (!('database' in options)) db.close();
       lock?.release();

@@ -31,7 +31,7 @@ export default defineConfig([
     // The worker scripts are plain ESM, copied beside the entries that start them.
     onSuccess: async () => {
       await copyFile('src/node/hash-worker.mjs', 'dist/hash-worker.mjs');
-      await copyFile('src/adapters/sqlite/check-worker.mjs', 'dist/check-worker.mjs');
+      await copyFile('src/adapters/sqlite/checkpoint-worker.mjs', 'dist/checkpoint-worker.mjs');
       // The /docs assets travel inside the package: swagger-ui-dist is only a development dependency.
       const swagger = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
       await mkdir('dist/docs', { recursive: true });

@@ -1,9 +1,9 @@
-// One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank with
-// its defaults (events on) on SCALE_STORE (memory or sqlite), one user owning SCALE_ACCOUNTS accounts, grows its
-// ledger by deposits from 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and
-// prints one JSON line: the segment's deposit rate and p99, the longest event-loop stall while growing, GET
-// /balance, history page and balanceAt p99s, resident memory, and (SQLite) the time a fresh standalone server takes
-// to answer its first request.
+// One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank as
+// users get it (events on, idempotency and validation as always) on
+// SCALE_STORE (memory or sqlite) with one user owning SCALE_ACCOUNTS accounts grows its ledger by deposits from
+// 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and prints one JSON line: the
+// segment's deposit rate and p99, the longest event-loop stall while growing, GET /balance, history page and
+// balanceAt p99s, resident memory, and (SQLite) the time a fresh standalone server takes to answer its first request.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

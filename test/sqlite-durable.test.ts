@@ -6,7 +6,7 @@ import { isBankError } from 'bankcore';
 import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { createWalSync } from '../src/adapters/sqlite/wal-sync.js';
-import { checkInBackground } from '../src/adapters/sqlite/background-check.js';
+import { checkInBackground } from '../src/adapters/sqlite/checkpointer.js';
 import { checkIntegrity, HISTORY_TABLES } from '../src/adapters/sqlite/open.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
@@ -201,7 +201,7 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.close();
   });
 
-  it('keeps the WAL bounded under sustained writes: checkpoints copy it and the log restarts', async () => {
+  it('keeps the WAL bounded under sustained writes: a worker thread checkpoints it and the log restarts', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank, me } = await seeded(file, 1);
     // About 100 MB of WAL frames if nothing checkpointed it (a deposit writes about 1.7 KB of pages, and each

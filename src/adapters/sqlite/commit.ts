@@ -1,5 +1,6 @@
 import { applyCommitPlan, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
+import type { Checkpointer } from './checkpointer.js';
 import type { WalSync } from './wal-sync.js';
 import type { createReads } from './reads.js';
 import { accountFromRow, accountParams, accountRowOf } from './rows.js';
@@ -113,7 +114,7 @@ interface Queued {
  * commit made while the previous fsync ran). If the COMMIT fails (a full disk), the whole batch is rolled back and
  * every write in it fails: nothing unwritten is ever acknowledged.
  */
-export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof createReads>, sync: WalSync, toError: (error: unknown) => BankError) {
+export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof createReads>, sync: WalSync, toError: (error: unknown) => BankError, checkpointer: Checkpointer | null = null) {
   const writer = createWriter(db, reads);
   // Prepared once: a savepoint pair per change is two statements per movement.
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -123,15 +124,33 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
   const commitBatch = db.prepare('COMMIT');
   let queue: Queued[] = [];
   let scheduled: Promise<void> | null = null;
+  // While the worker checkpoints, the next batch waits: the checkpoint then copies every frame, and the write
+  // after it restarts the WAL from its start.
+  let checkpointing: Promise<void> | null = null;
 
   function schedule(): void {
-    if (scheduled) return;
+    if (scheduled || checkpointing || !queue.length) return;
     scheduled = new Promise<void>((done) =>
       setImmediate(() => {
         flush();
         done();
       }),
     );
+  }
+
+  function checkpoint(): void {
+    checkpointing = checkpointer!.run().then(
+      () => {},
+      () => {
+        // The worker is gone: SQLite checkpoints on the event loop again, as it does by default.
+        checkpointer = null;
+        db.exec('PRAGMA wal_autocheckpoint = 4000');
+      },
+    );
+    void checkpointing.then(() => {
+      checkpointing = null;
+      schedule();
+    });
   }
 
   function flush(): void {
@@ -156,6 +175,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         }
       }
       commitBatch.run();
+      if (checkpointer?.afterCommit()) checkpoint();
     } catch (error) {
       reads.accounts.clear();
       try {
@@ -195,7 +215,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
     },
     /** Resolves once every queued write has been committed and made durable, or refused. */
     async drain(): Promise<void> {
-      while (scheduled) await scheduled;
+      while (scheduled || checkpointing) await (scheduled ?? checkpointing);
       await sync.drain();
     },
   };

@@ -1,6 +1,6 @@
 import { BankError, type StorageAdapter } from 'bankcore';
 import { statSync } from 'node:fs';
-import { checkInBackground } from './background-check.js';
+import { checkInBackground, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createCommitter } from './commit.js';
 import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
 import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
@@ -56,6 +56,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let committer: ReturnType<typeof createCommitter> | null = null;
   let reads: ReturnType<typeof createReads> | null = null;
   let sync: WalSync | null = null;
+  let checkpointer: Checkpointer | null = null;
   let damage: BankError | null = null;
 
   const keysOnly = options.access === 'operator-keys';
@@ -100,7 +101,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         db = opened.db;
         driver = opened.driver;
       }
-      // The driver the integrity-check worker can open the same file with: known only when this store opened it.
+      // The driver a worker thread can open the same file with: known only when this store opened it.
       const ownDriver = driver === 'better-sqlite3' || driver === 'node:sqlite' ? driver : null;
       try {
         filename = fileOf(db);
@@ -129,11 +130,19 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       }
       reads = createReads(db);
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
-      committer = createCommitter(db, reads, sync, (error) => failure(error, filename));
+      // Checkpoints move to a worker thread when this store opened the file itself (so the worker can open it the
+      // same way); a database you gave checkpoints on the event loop, as SQLite does by default.
+      if (!keysOnly && filename !== '' && ownDriver !== null) {
+        checkpointer = await startCheckpointer(filename, ownDriver).catch(() => null);
+        if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0');
+      }
+      committer = createCommitter(db, reads, sync, (error) => failure(error, filename), checkpointer);
     },
     async close() {
       if (!db) return;
       await committer?.drain();
+      await checkpointer?.close();
+      checkpointer = null;
       sync?.close();
       if (!('database' in options)) db.close();
       lock?.release();

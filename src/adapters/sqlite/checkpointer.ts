@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Checkpoints in a worker thread, so that copying the WAL into the database file (megabytes of writes and two
+ * fsyncs) never stalls the event loop. The owner's connection runs with `wal_autocheckpoint=0`; the committer
+ * asks {@link Checkpointer.due} after each commit and holds its next batch while a checkpoint runs, so that the
+ * checkpoint can copy every frame and the next write restarts the WAL from its start (the WAL stays bounded).
+ */
+export interface Checkpointer {
+  /** Called after each commit: true when a checkpoint should start now (the last one ended `everyMs` ago or more). */
+  afterCommit(): boolean;
+  /** Runs a checkpoint; resolves when it is done, rejects if the worker is gone. */
+  run(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the checkpoint worker for `filename`, opened with `driver`. */
+export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500): Promise<Checkpointer> {
+  const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { filename, driver } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  worker.unref();
+  let last = performance.now();
+  let gone: Error | null = null;
+  worker.once('exit', () => (gone ??= new Error('the checkpoint worker stopped')));
+  return {
+    afterCommit: () => performance.now() - last >= everyMs,
+    run() {
+      if (gone) return Promise.reject(gone);
+      worker.ref();
+      return new Promise<void>((resolve, reject) => {
+        const settle = (error: Error | null) => {
+          worker.off('message', answered).off('exit', exited);
+          worker.unref();
+          last = performance.now();
+          if (error) reject(error);
+          else resolve();
+        };
+        // A checkpoint that fails (a busy reader, a full disk) is retried next time; only a dead worker is final.
+        const answered = () => settle(null);
+        const exited = () => settle(gone);
+        worker.on('message', answered).on('exit', exited);
+        worker.postMessage('checkpoint');
+      });
+    },
+    async close() {
+      if (gone) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Referenced again, so that the process waits for the worker to close its connection.
+      worker.ref();
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Runs `PRAGMA quick_check` of `tables` on a worker thread of its own, beside a store that is already serving;
+ * resolves with the problems found (none: an empty list).
+ */
+export async function checkInBackground(filename: string, driver: 'better-sqlite3' | 'node:sqlite', tables: readonly string[]): Promise<string[]> {
+  const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { filename, driver } });
+  worker.unref();
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      worker.on('message', (message: { ready?: true; problems?: string[] }) => {
+        if (message.ready) worker.postMessage({ check: tables });
+        else resolve(message.problems ?? []);
+      });
+      worker.once('error', reject);
+      worker.once('exit', () => reject(new Error('the integrity check worker stopped')));
+    });
+  } finally {
+    worker.postMessage('close');
+  }
+}

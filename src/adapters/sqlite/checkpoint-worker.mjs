@@ -5,6 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { filename, driver } = workerData;
+// Node 22 calls node:sqlite experimental and warns on stderr from every thread that loads it. The owner's thread
+// loaded it first and reported that warning its own way (the standalone server logs it as a JSON line); this
+// thread's copy would be a stray line of free text in the server's output.
+process.removeAllListeners('warning');
+process.on('warning', () => {});
 let db;
 if (driver === 'better-sqlite3') {
   const { default: Database } = await import('better-sqlite3');

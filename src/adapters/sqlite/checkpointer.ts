@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 /**
  * Checkpoints in a worker thread, so that copying the WAL into the database file (megabytes of writes and two
  * fsyncs) never stalls the event loop. The owner's connection runs with `wal_autocheckpoint=0`; the committer
- * asks {@link Checkpointer.due} after each commit and holds its next batch while a checkpoint runs, so that the
+ * asks {@link Checkpointer.afterCommit} after each commit and holds its next batch while a checkpoint runs, so that the
  * checkpoint can copy every frame and the next write restarts the WAL from its start (the WAL stays bounded).
  */
 export interface Checkpointer {

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryAdapter } from 'bankcore/memory';
+import { sqliteAdapter } from 'bankcore/sqlite';
 import type { StorageAdapter } from 'bankcore';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
 
 async function twoUsers(overrides = {}) {
   const bank = makeBank(overrides);
+  await bank.init();
   const alice = await userIn(bank, 'alice');
   const bob = await userIn(bank, 'bob');
   await bank.openAccount(alice, acct('A001'));
@@ -198,6 +203,41 @@ describe('idempotency', () => {
     expect((await bankErrorOf(bank.withdraw(alice, { account: acct('A001'), amount: 5, idempotencyKey: 'w1' }))).code).toBe('INSUFFICIENT_FUNDS');
     await bank.deposit(alice, { account: acct('A001'), amount: 5 });
     expect((await bank.withdraw(alice, { account: acct('A001'), amount: 5, idempotencyKey: 'w1' })).account.balance).toBe(0);
+  });
+
+  // A first call costs no separate lookup of its key (the commit checks it atomically); these are the replays whose
+  // planning would now fail, where the record is read instead.
+  describe.each([
+    ['memory', () => memoryAdapter()],
+    ['SQLite', () => sqliteAdapter({ filename: join(mkdtempSync(join(tmpdir(), 'bankcore-replay-')), 'bankcore.db') })],
+  ])('replays on %s', (_name, storage: () => StorageAdapter) => {
+    it('replays a deposit and a transfer as first answered after the account was frozen, and still refuses a new one', async () => {
+      const { bank, alice } = await twoUsers({ storage: storage() });
+      const deposited = await bank.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' });
+      const paid = await bank.transfer(alice, { from: acct('A001'), to: acct('B001'), amount: 40, idempotencyKey: 't1' });
+      await bank.operator.freezeAccount(acct('A001'));
+      expect(await bank.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' })).toEqual({ ...deposited, replayed: true });
+      expect(await bank.transfer(alice, { from: acct('A001'), to: acct('B001'), amount: 40, idempotencyKey: 't1' })).toEqual({ ...paid, replayed: true });
+      expect((await bankErrorOf(bank.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' + 'x' }))).code).toBe('ACCOUNT_FROZEN');
+      expect((await bankErrorOf(bank.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await bank.operator.getAccount(acct('A001'))).balance).toBe(60);
+      await bank.close();
+    });
+
+    it('replays an operator capture after its hold was captured and a reversal after it was reversed', async () => {
+      const { bank, alice } = await twoUsers({ storage: storage() });
+      await bank.deposit(alice, { account: acct('A001'), amount: 100 });
+      const hold = await bank.operator.hold({ from: acct('A001'), to: acct('B001'), amount: 30 });
+      const captured = await bank.operator.captureHold(hold.id, { idempotencyKey: 'c1' });
+      expect(await bank.operator.captureHold(hold.id, { idempotencyKey: 'c1' })).toEqual({ ...captured, replayed: true });
+      expect((await bankErrorOf(bank.operator.captureHold(hold.id, { idempotencyKey: 'c2' }))).code).toBe('HOLD_NOT_PENDING');
+      const reversed = await bank.operator.reverse(captured.transaction.id, { idempotencyKey: 'r1' });
+      expect(await bank.operator.reverse(captured.transaction.id, { idempotencyKey: 'r1' })).toEqual({ ...reversed, replayed: true });
+      expect((await bankErrorOf(bank.operator.reverse(captured.transaction.id, { idempotencyKey: 'r2' }))).code).toBe('ALREADY_REVERSED');
+      expect((await bank.operator.getAccount(acct('A001'))).balance).toBe(100);
+      expect((await bank.verify()).ok).toBe(true);
+      await bank.close();
+    });
   });
 
   it('rejects a malformed idempotency key', async () => {

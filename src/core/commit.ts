@@ -208,13 +208,9 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
 
   const createdHold = plan.holdCreate ? { ...copyHold(plan.holdCreate), createdAt: committedAt } : null;
   const touched = [...after.values()].filter((a) => a.ownerId !== null).map(publicAccount);
-  const record: IdempotencyRecord | null = plan.idempotency && {
-    ...plan.idempotency,
-    transaction: transaction && copyTransaction(transaction),
-    hold: (createdHold ?? hold) && copyHold((createdHold ?? hold)!),
-    accounts: touched.map(publicAccount),
-    createdAt: committedAt,
-  };
+  // The record shares the outcome's objects (nothing stored is ever mutated; every read copies): a store keeps one
+  // transaction object, and an adapter serialises it once (`createJsonParts`).
+  const record: IdempotencyRecord | null = plan.idempotency && { ...plan.idempotency, transaction, hold: createdHold ?? hold, accounts: touched, createdAt: committedAt };
   const outcome: CommitOutcome = {
     committedAt,
     accounts: [...after.values()],

@@ -65,8 +65,45 @@ export interface NewEvent {
   payload: object;
 }
 
-/** The JSON text of an event's payload, as adapters store it. */
-export const eventPayloadJson = (event: NewEvent): string => JSON.stringify(event.payload);
+/**
+ * JSON texts of the objects one commit writes more than once (a transaction in its own row, in its idempotency
+ * record and in its event), each serialised once: `of(value)` is `JSON.stringify(value)` remembered by identity,
+ * and `composite(object)` the same text as `JSON.stringify(object)` for a plain object, built from `of` of each
+ * property. The core shares one object between those places, and stored objects are never mutated, so a text stays
+ * true for as long as the commit is being written.
+ */
+export interface JsonParts {
+  of(value: unknown): string;
+  composite(object: object): string;
+}
+
+/** A fresh {@link JsonParts}, for the writes of one commit. */
+export function createJsonParts(): JsonParts {
+  const known = new Map<unknown, string>();
+  const of = (value: unknown): string => {
+    let text = known.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      if (typeof value === 'object' && value !== null) known.set(value, text);
+    }
+    return text;
+  };
+  return {
+    of,
+    composite(object) {
+      let text = '';
+      for (const [key, value] of Object.entries(object)) {
+        // What JSON.stringify leaves out of an object.
+        if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+        text += `${text ? ',' : '{'}${JSON.stringify(key)}:${of(value)}`;
+      }
+      return text ? `${text}}` : '{}';
+    },
+  };
+}
+
+/** The JSON text of an event's payload, as adapters store it; with `parts`, reusing texts its commit already made. */
+export const eventPayloadJson = (event: NewEvent, parts?: JsonParts): string => (parts ? parts.composite(event.payload) : JSON.stringify(event.payload));
 
 /** An event as read back from storage: its payload parsed from its JSON text (times as ISO strings). */
 export function storedEvent(event: Omit<NewEvent, 'payload'>, payloadJson: string, position: number): BankEvent {

@@ -176,23 +176,38 @@ export function createLedger(ctx: LedgerContext) {
   }
 
   /** The recorded answer for a key, or null; IDEMPOTENCY_KEY_REUSED when the payload differs. */
-  async function earlier(scope: string, key: string | undefined, print: string): Promise<Committed | null> {
-    if (key === undefined) return null;
-    const record = await ctx.storage.findIdempotencyRecord(scope, key);
+  async function earlier(claim: IdempotencyClaim): Promise<Committed | null> {
+    const record = await ctx.storage.findIdempotencyRecord(claim.scope, claim.key);
     if (!record) return null;
-    if (record.fingerprint !== print) throw keyReused();
+    if (record.fingerprint !== claim.fingerprint) throw keyReused();
     return fromRecord(record);
   }
 
   /**
    * Plans and commits a change: `build` reads what it needs and returns the plan; it runs again (up to a bound)
-   * when the adapter says a concurrent settings change made the plan stale.
+   * when the adapter says a concurrent settings change made the plan stale. A replayed key is answered by the
+   * adapter, in the commit's own atomic check, so a first call pays no separate lookup; only when planning fails
+   * (the account was frozen or closed since, the hold captured, the transaction reversed) is the key's record read,
+   * and a replay answers as the first call did.
    *
-   * @throws BankError with the code of the adapter's refusal.
+   * @param claim the idempotency claim the plans carry, or null.
+   * @throws BankError with the code of the adapter's refusal, IDEMPOTENCY_KEY_REUSED, or what `build` threw.
    */
-  async function commit(build: () => Promise<CommitPlan>): Promise<Committed> {
+  async function commit(build: () => Promise<CommitPlan>, claim: IdempotencyClaim | null): Promise<Committed> {
     for (let attempt = 0; attempt <= STALE_RETRIES; attempt++) {
-      const plan = await build();
+      let plan: CommitPlan;
+      try {
+        plan = await build();
+      } catch (error) {
+        if (!claim) throw error;
+        const replay = await earlier(claim).catch((lookup: unknown) => {
+          // A key reused for another request says so; a lookup that failed leaves the planning error to answer.
+          if (lookup instanceof BankError && lookup.code === 'IDEMPOTENCY_KEY_REUSED') throw lookup;
+          return null;
+        });
+        if (replay) return replay;
+        throw error;
+      }
       // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
       plan.eventId = ctx.events ? ctx.newId() : null;
       const result: CommitResult = await ctx.storage.commit(plan);
@@ -229,7 +244,7 @@ export function createLedger(ctx: LedgerContext) {
     return { ...emptyPlan(at, idempotency), transaction: draftTransaction(ctx.newId(), draft, at), guards: draft.legs.map((l) => legGuard(l.account, statuses)) };
   }
 
-  return { settlement, resolve, read, earlier, commit, postingPlan };
+  return { settlement, resolve, read, commit, postingPlan };
 }
 
 function fromRecord(record: IdempotencyRecord): Committed {

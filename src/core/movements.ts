@@ -72,15 +72,13 @@ export function createMovements(ctx: EngineContext) {
   /** Posts legs built from fresh reads, each time the ledger plans (again). */
   async function post(principal: Principal, key: string | undefined, print: string, draft: () => Promise<LegsDraft>): Promise<MovementResult> {
     const idempotency = key === undefined ? null : { scope: principal.userId, key, fingerprint: print };
-    const committed = await ctx.ledger.commit(async () => ctx.ledger.postingPlan(await draft(), idempotency));
+    const committed = await ctx.ledger.commit(async () => ctx.ledger.postingPlan(await draft(), idempotency), idempotency);
     return toResult(principal, committed);
   }
 
   async function single(principal: Principal, rawInput: unknown, type: 'deposit' | 'withdrawal'): Promise<MovementResult> {
     const input = parseInput(singleSchema, rawInput, type);
     const print = fingerprint(input.idempotencyKey, () => withMetadata([type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null], input.metadata));
-    const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
-    if (earlier) return toResult(principal, earlier);
     const amount = type === 'deposit' ? input.amount : -input.amount;
     return post(principal, input.idempotencyKey, print, async () => {
       const account = await findOwnAccount(ctx.storage, principal, input.account);
@@ -98,8 +96,6 @@ export function createMovements(ctx: EngineContext) {
   async function transfer(principal: Principal, rawInput: unknown): Promise<MovementResult> {
     const input = parseInput(transferInputSchema, rawInput, 'transfer');
     const print = fingerprint(input.idempotencyKey, () => withMetadata(['transfer', input.from, input.to, input.amount, input.reference ?? null], input.metadata));
-    const earlier = await ctx.ledger.earlier(principal.userId, input.idempotencyKey, print);
-    if (earlier) return toResult(principal, earlier);
     return post(principal, input.idempotencyKey, print, async () => {
       const from = await findOwnAccount(ctx.storage, principal, input.from);
       const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);

@@ -37,7 +37,7 @@ export function createOperatorAccounts(ctx: EngineContext) {
         accountUpdate: { accountId: account.id, ...change(account) },
         guards: [{ ...base, ...(guard.limit === undefined ? {} : { minAvailable: -guard.limit }), ...(guard.requireEmpty ? { requireEmpty: true } : {}) }],
       };
-    });
+    }, null);
     return committed.accounts[0]!;
   }
 

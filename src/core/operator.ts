@@ -87,10 +87,10 @@ export function createOperator(ctx: EngineContext) {
 
   /** Posts legs on resolved accounts as one transaction of `type`. */
   async function postLegs(type: TransactionType, input: MovementOptions, print: string, legs: () => Promise<Array<{ account: StoredAccount; amount: number }>>) {
-    const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
-    if (earlier) return result(earlier);
-    const committed = await ledger.commit(async () =>
-      ledger.postingPlan({ type, legs: await legs(), reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null }, claim(input.idempotencyKey, print)),
+    const idempotency = claim(input.idempotencyKey, print);
+    const committed = await ledger.commit(
+      async () => ledger.postingPlan({ type, legs: await legs(), reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null }, idempotency),
+      idempotency,
     );
     return result(committed);
   }
@@ -134,8 +134,6 @@ export function createOperator(ctx: EngineContext) {
       throw invalidInput('hold', 'expiresAt', 'must be in the future');
     }
     const print = fingerprint(input.idempotencyKey, () => ['hold', input.from, input.to ?? null, input.amount, input.expiresAt ?? null, input.reference ?? null, input.metadata ?? null]);
-    const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
-    if (earlier) return earlier.hold!;
     const committed = await ledger.commit(async () => {
       const from = await customerAccount(input.from, 'from');
       const to = input.to ? await ledger.resolve(input.to) : await ledger.settlement(from.currency);
@@ -161,7 +159,7 @@ export function createOperator(ctx: EngineContext) {
         transactionId: null,
       };
       return { ...emptyPlan(at, claim(input.idempotencyKey, print)), holdCreate: created, guards: [customerGuard(from)] };
-    });
+    }, claim(input.idempotencyKey, print));
     return committed.hold!;
   }
 
@@ -175,8 +173,6 @@ export function createOperator(ctx: EngineContext) {
   async function captureHold(holdId: string, raw: { amount?: number; idempotencyKey?: string } = {}): Promise<CaptureResult> {
     const input = parseInput(captureSchema, raw, 'captureHold');
     const print = fingerprint(input.idempotencyKey, () => ['capture', holdId, input.amount ?? null]);
-    const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
-    if (earlier) return { ...result(earlier), hold: earlier.hold! };
     const committed = await ledger.commit(async () => {
       const held = await findHold(holdId);
       if (held.status !== 'pending') throw refusalError('hold_not_pending');
@@ -188,7 +184,7 @@ export function createOperator(ctx: EngineContext) {
         ...ledger.postingPlan(draft, claim(input.idempotencyKey, print)),
         holdResolve: { holdId: held.id, status: 'captured', capturedAmount: captured, refuseIfExpired: true },
       };
-    });
+    }, claim(input.idempotencyKey, print));
     return { ...result(committed), hold: committed.hold! };
   }
 
@@ -202,7 +198,7 @@ export function createOperator(ctx: EngineContext) {
         holdResolve: { holdId: held.id, status, capturedAmount: 0, refuseIfExpired: false },
         guards: [customerGuard(from, ['active', 'frozen'])],
       };
-    });
+    }, null);
     return committed.hold!;
   }
 
@@ -229,8 +225,6 @@ export function createOperator(ctx: EngineContext) {
     const input = parseInput(reverseSchema, raw, 'reverse');
     const id = parseInput(idSchema, transactionId, 'transactionId');
     const print = fingerprint(input.idempotencyKey, () => ['reverse', id, input.reason ?? null]);
-    const earlier = await ledger.earlier(OPERATOR_SCOPE, input.idempotencyKey, print);
-    if (earlier) return result(earlier);
     const committed = await ledger.commit(async () => {
       const original = await storage.findTransaction(id);
       if (!original) throw refusalError('transaction_not_found');
@@ -240,7 +234,7 @@ export function createOperator(ctx: EngineContext) {
       const draft = { type: 'reversal' as const, legs, reference: input.reason ?? null, metadata: {}, initiatorId: null, reversalOf: original.id };
       // A reversal by the operator is the one movement a frozen account takes.
       return { ...ledger.postingPlan(draft, claim(input.idempotencyKey, print), ['active', 'frozen']), reverses: original.id };
-    });
+    }, claim(input.idempotencyKey, print));
     return result(committed);
   }
 

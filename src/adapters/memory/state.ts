@@ -7,6 +7,7 @@ import {
   entryOf,
   isRefusal,
   type CommitPlan,
+  type Account,
   type CommitResult,
   type Hold,
   type IdempotencyRecord,
@@ -74,6 +75,7 @@ export const emptyState = (): MemoryState => ({
 export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
 export const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
 export const copyAccount = (a: StoredAccount): StoredAccount => ({ ...a });
+const copyPublicAccount = (a: Account): Account => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
 export const copyOperatorKey = (k: StoredOperatorKey): StoredOperatorKey => ({ ...k, scopes: [...k.scopes] });
 export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
@@ -190,7 +192,8 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
     status: 'committed',
     transaction: outcome.transaction && copyTransaction(outcome.transaction),
     hold: outcome.hold && copyHold(outcome.hold),
-    accounts: outcome.touched,
+    // The stored idempotency record holds these very objects: the caller gets copies, as from every read.
+    accounts: outcome.touched.map(copyPublicAccount),
   };
 }
 

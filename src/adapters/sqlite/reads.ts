@@ -1,7 +1,7 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
-import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
 const PK = '(SELECT pk FROM accounts WHERE id = ?)';
@@ -42,11 +42,27 @@ export function createReads(db: SqlDatabase) {
     return row;
   };
   const accountRow = (id: string) => accounts.byId(id) ?? cached(accountById.get(id) as AccountRow | undefined);
+  // User rows by id: every authenticated request reads its user (to check the token's credential version). The
+  // writer forgets a user before it changes one, so a rolled-back change leaves only a miss behind. Bounded: past
+  // 10,000 users the oldest goes.
+  const users = new Map<string, UserRow>();
+  const userRow = (id: string): UserRow | undefined => {
+    let row = users.get(id);
+    if (row) return row;
+    row = userById.get(id) as UserRow | undefined;
+    if (row) {
+      if (users.size >= 10_000) users.delete(users.keys().next().value!);
+      users.set(id, row);
+    }
+    return row;
+  };
   const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
 
   return {
     ping: () => void q('SELECT 1').get(),
-    userById: (id: string): StoredUser | null => one(userById.get(id), userFromRow),
+    userById: (id: string): StoredUser | null => one(userRow(id), userFromRow),
+    /** Drops a user's cached row: the writer calls it before changing the user. */
+    forgetUser: (id: string): void => void users.delete(id),
     userByKey: (key: string): StoredUser | null => one(userByKey.get(key), userFromRow),
     /** The writer's cache of account rows: it puts what it wrote and forgets what rolled back. */
     accounts,

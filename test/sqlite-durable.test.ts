@@ -216,7 +216,7 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.close();
   }, 60_000);
 
-  it('forgets cached account rows when a change fails after updating them: its neighbours commit, it leaves no trace', async () => {
+  it('rolls back only a change that fails after updating rows: its neighbours before and after it in the batch commit, and no trace of it (cached row, entry) is left', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { db } = await openDatabase(file, 'auto');
     const bank = makeBank({ storage: sqliteAdapter({ database: db }) });
@@ -226,11 +226,12 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.deposit(me, { account: acct('C001'), amount: 100 });
     // A change that fails after its account rows were updated: its entry's insert aborts.
     db.exec("CREATE TRIGGER fail_13 BEFORE INSERT ON entries WHEN NEW.amount = 13 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
-    const [failed, ok] = await Promise.allSettled([bank.deposit(me, { account: acct('C001'), amount: 13 }), bank.deposit(me, { account: acct('C001'), amount: 5 })]);
-    expect(failed.status).toBe('rejected');
-    expect(ok.status).toBe('fulfilled');
-    expect((await bank.getAccount(me, acct('C001'))).balance).toBe(105);
-    expect((await bank.deposit(me, { account: acct('C001'), amount: 1 })).account.balance).toBe(106);
+    // One batch: the first run (no savepoints) fails at the second change, and the batch runs again isolated.
+    const [before, failed, after] = await Promise.allSettled([7, 13, 5].map((amount) => bank.deposit(me, { account: acct('C001'), amount })));
+    expect([before.status, failed.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await bank.getAccount(me, acct('C001'))).balance).toBe(112);
+    expect((await bank.history(me, acct('C001'))).entries.map((e) => e.amount)).toEqual([5, 7, 100]);
+    expect((await bank.deposit(me, { account: acct('C001'), amount: 1 })).account.balance).toBe(113);
     expect((await bank.verify()).problems).toEqual([]);
     await bank.close();
     db.close();

@@ -33,9 +33,8 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
  * Creates the durable embedded {@link StorageAdapter} on SQLite: on better-sqlite3 (Node 20+) or Node's built-in
  * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered, only after its commit reached
  * the disk (WAL, fsynced off the event loop); the changes that arrive in one event-loop turn share one SQLite
- * transaction, and the commits made during one fsync share the next (group commit). Each change has its own
- * savepoint, so one refusal never rolls back its neighbours. History pages and
- * point-in-time balances are index lookups. One store per database file: a second one, in this process or another,
+ * transaction, and the commits made during one fsync share the next (group commit). A refusal or a failure of one
+ * change never rolls back its neighbours. History pages and point-in-time balances are index lookups. One store per database file: a second one, in this process or another,
  * is refused at `init()` (an OS lock, held through SQLite, on `<file>-lock`), and released by the OS if the process
  * dies.
  *

@@ -95,6 +95,18 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      webhook TEXT
    ) STRICT;`,
+  // Transactions clustered by id: a rowid table with a TEXT primary key kept two B-trees (the rows, and an index
+  // from id to rowid), so every insert wrote both and every lookup (a history page joins one per entry) descended
+  // both. Ids are time-ordered, so the copy, like every later insert, appends.
+  `CREATE TABLE transactions_by_id (
+     id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     reversed_by TEXT,
+     created_at INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   INSERT INTO transactions_by_id (id, body, reversed_by, created_at) SELECT id, body, reversed_by, created_at FROM transactions ORDER BY id;
+   DROP TABLE transactions;
+   ALTER TABLE transactions_by_id RENAME TO transactions;`,
 ];
 
 /** The schema version this release writes. */

@@ -1,0 +1,53 @@
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
+import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
+import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { freshDataDir } from './support/data-dir.js';
+
+// test/fixtures/sqlite-schema3/bankcore.db was written at schema version 3 by the code of commit ab167a6 (its
+// make.mjs): two users, a keyed deposit, a keyed transfer, a withdrawal, the transfer's reversal and a pending hold.
+const FIXTURE = new URL('./fixtures/sqlite-schema3/', import.meta.url);
+const expected = JSON.parse(readFileSync(new URL('expected.json', FIXTURE), 'utf8')) as {
+  alice: { balance: number; pending: number; entries: number };
+  bob: { balance: number; entries: number };
+  salaryTransactionId: string;
+  rentTransactionId: string;
+  refundTransactionId: string;
+  holdId: string;
+};
+const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'better-sqlite3') as SqliteDriver;
+const A = { bankCode: 'BANK1', accountNumber: 'A0001' };
+const B = { bankCode: 'BANK1', accountNumber: 'B0001' };
+
+describe('SQLite schema migrations', () => {
+  it('brings a schema-3 database to the current version with every balance, entry, transaction, replay and hold intact', async () => {
+    const file = join(freshDataDir('migrate'), 'bankcore.db');
+    copyFileSync(new URL('bankcore.db', FIXTURE), file);
+    const bank = createBank({ storage: sqliteAdapter({ filename: file, driver }), tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    await bank.init();
+    const login = async (username: string, password: string) => bank.authenticate((await bank.login({ username, password })).accessToken);
+    const alice = await login('alice', 'alice password 1');
+    const bob = await login('bob', 'bob password 12');
+
+    expect(await bank.getAccount(alice, A)).toMatchObject({ balance: expected.alice.balance, pending: expected.alice.pending });
+    expect((await bank.getAccount(bob, B)).balance).toBe(expected.bob.balance);
+    expect((await bank.history(alice, A)).entries.map((e) => e.transactionId)).toHaveLength(expected.alice.entries);
+    expect((await bank.history(bob, B)).entries).toHaveLength(expected.bob.entries);
+    expect((await bank.operator.getTransaction(expected.rentTransactionId)).reversedBy).toBe(expected.refundTransactionId);
+    // A key recorded before the migration still replays, to the same transaction.
+    const replay = await bank.deposit(alice, { account: A, amount: 10_000, idempotencyKey: 'salary-2026-11', reference: 'salary', metadata: { source: 'payroll' } });
+    expect(replay).toMatchObject({ replayed: true, transaction: { id: expected.salaryTransactionId } });
+    expect((await bank.operator.captureHold(expected.holdId)).hold.status).toBe('captured');
+    const after = await bank.transfer(alice, { from: A, to: B, amount: 1 });
+    expect((await bank.operator.getTransaction(after.transaction.id)).amount).toBe(1);
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+
+    const { db } = await openDatabase(file, driver);
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 4 });
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
+    db.close();
+  });
+});

@@ -85,8 +85,12 @@ describe.each(TRANSPORTS)('the operator API over %s', (transport) => {
   it('holds, captures in part, voids and lists holds; the customer sees them and their available balance', async () => {
     const { key, alice } = await setUp();
     await client.call('POST', '/admin/fund', { json: { ...A, amount: 1000 }, token: key });
-    const hold = await client.call('POST', '/admin/holds', { json: { from: A, amount: 400, expiresAt: new Date(Date.now() + 60_000).toISOString(), reference: 'card' }, token: key });
-    expect([hold.status, hold.body.status]).toEqual([201, 'pending']);
+    const holdBody = { from: A, amount: 400, expiresAt: new Date(Date.now() + 60_000).toISOString(), reference: 'card' };
+    const hold = await client.call('POST', '/admin/holds', { json: holdBody, token: key, headers: { 'idempotency-key': 'hold-1' } });
+    expect([hold.status, hold.body.status, hold.headers.get('idempotent-replayed')]).toEqual([201, 'pending', null]);
+    const replayed = await client.call('POST', '/admin/holds', { json: holdBody, token: key, headers: { 'idempotency-key': 'hold-1' } });
+    expect([replayed.status, replayed.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    expect(replayed.body).toEqual(hold.body);
     const mine = await client.call('GET', `/holds?bankCode=${A.bankCode}&accountNumber=${A.accountNumber}`, { token: alice });
     expect(mine.body.holds.map((h: { id: string }) => h.id)).toEqual([hold.body.id]);
     expect((await client.call('GET', '/balance', { token: alice })).body.accounts[0]).toMatchObject({ balance: 1000, pending: 400, available: 600, status: 'active', overdraftLimit: 0 });

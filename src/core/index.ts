@@ -12,7 +12,7 @@ export type { BankEvents, EventLogOptions } from './event-log.js';
 export type { WebhookEndpoint, WebhookEndpoints } from './webhook-endpoints.js';
 export type { OperatorCredential, OperatorKey, OperatorKeys, OperatorScope, StoredOperatorKey } from './operator-keys.js';
 export type { DepositInput, TransferInput } from './movements.js';
-export type { CaptureResult, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';
+export type { CaptureResult, CreatedHold, FundInput, HoldInput, MovementOptions, Operator, OperatorResult, PostInput } from './operator.js';
 export {
   createPasswordHasher,
   constantTimeEqual,

@@ -25,6 +25,9 @@ export interface OperatorResult {
   replayed: boolean;
 }
 
+/** What `hold` returns: the hold, and whether it is the stored answer of an earlier call with the same key. */
+export type CreatedHold = Hold & { replayed: boolean };
+
 /** What `captureHold` returns. */
 export interface CaptureResult extends OperatorResult {
   hold: Hold;
@@ -128,7 +131,7 @@ export function createOperator(ctx: EngineContext) {
     });
   }
 
-  async function hold(raw: HoldInput): Promise<Hold> {
+  async function hold(raw: HoldInput): Promise<CreatedHold> {
     const input = parseInput(holdSchema, raw, 'hold');
     if (input.expiresAt && input.expiresAt.getTime() <= ctx.now().getTime()) {
       throw invalidInput('hold', 'expiresAt', 'must be in the future');
@@ -160,7 +163,7 @@ export function createOperator(ctx: EngineContext) {
       };
       return { ...emptyPlan(at, claim(input.idempotencyKey, print)), holdCreate: created, guards: [customerGuard(from)] };
     }, claim(input.idempotencyKey, print));
-    return committed.hold!;
+    return { ...committed.hold!, replayed: committed.replayed };
   }
 
   async function findHold(raw: unknown): Promise<Hold> {

@@ -85,7 +85,8 @@ export const ADMIN_ROUTES: Route[] = [
     { operationId: 'adminCreateHold', summary: 'Hold money on an account: it leaves `available` until captured, voided or expired', scope: 'holds:write', idempotent: true, body: { schema: s.holdBody, example: { from: ex.ref, amount: 200, expiresAt: '2026-11-26T12:00:00Z', reference: 'card authorisation', metadata: { merchant: 'coffee-shop' } } }, ok: { status: 201, description: 'The hold', schema: s.holdResponse, example: ex.hold }, errors: MOVEMENT_ERRORS },
     async (req, { bank }) => {
       const body = parse(s.holdBody, await readPayload(req), 'request body');
-      return created(holdJson(await bank.operator.hold({ ...body, ...idempotencyKey(req) })), false);
+      const hold = await bank.operator.hold({ ...body, ...idempotencyKey(req) });
+      return created(holdJson(hold), hold.replayed);
     },
   ),
   admin('POST', '/admin/holds/expire', { operationId: 'adminExpireHolds', summary: 'Release every pending hold past its expiry', scope: 'holds:write', ok: { status: 200, description: 'How many expired', schema: s.expiredResponse, example: { expired: 2 } }, errors: [] }, async (_req, { bank }) =>

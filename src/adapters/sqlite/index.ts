@@ -34,9 +34,9 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
  * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered, only after its commit reached
  * the disk (WAL, fsynced off the event loop); the changes that arrive in one event-loop turn share one SQLite
  * transaction, and the commits made during one fsync share the next (group commit). A refusal or a failure of one
- * change never rolls back its neighbours. History pages and point-in-time balances are index lookups. One store per database file: a second one, in this process or another,
- * is refused at `init()` (an OS lock, held through SQLite, on `<file>-lock`), and released by the OS if the process
- * dies.
+ * change never rolls back its neighbours. History pages and point-in-time balances are index lookups. One store per
+ * database file: a second one, in this process or another, is refused at `init()` (an OS lock, held through SQLite,
+ * on `<file>-lock`), and released by the OS if the process dies.
  *
  * @throws BankError CONFIGURATION_INVALID from `init()` when the file is in use by another store, or no driver is
  *   available; STORAGE_UNAVAILABLE when the file is damaged (naming it), cannot be opened, or the disk is full.

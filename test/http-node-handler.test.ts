@@ -82,8 +82,10 @@ describe('createHttpHandler', () => {
     expect(replies.every((r) => r.status === 201)).toBe(true);
     // Responses are written in batches; each must still reach the request it answers.
     replies.forEach((reply, n) => expect(reply.body.account.accountNumber).toBe(accounts[Math.floor(n / 10)]!.accountNumber));
+    // The accounts were opened concurrently, so the list's order (by opening) is not theirs: compare by number.
     const balances = await call('GET', '/balance', { token });
-    expect(balances.body.accounts.map((a: { balance: number }) => a.balance)).toEqual(accounts.map((_, i) => 10 * (i + 1)));
+    const byNumber = Object.fromEntries(balances.body.accounts.map((a: { accountNumber: string; balance: number }) => [a.accountNumber, a.balance]));
+    expect(byNumber).toEqual(Object.fromEntries(accounts.map((a, i) => [a.accountNumber, 10 * (i + 1)])));
     await server.close();
   });
 

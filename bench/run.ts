@@ -2,6 +2,7 @@
 // (or, for some scenarios only, bench/results/<scenarios>.md).
 // Every figure is a ratio against a baseline measured in the same run on the same machine.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { appScenarios } from './app.js';
 import { coreScenarios } from './core.js';
 import { durableScenarios } from './durable.js';
 import { eventScenarios } from './events.js';
@@ -15,6 +16,7 @@ import { machine, table, type Row } from './lib.js';
 const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   http: httpScenarios,
   core: coreScenarios,
+  app: appScenarios,
   logins: loginScenarios,
   memory: memoryScenarios,
   durable: durableScenarios,

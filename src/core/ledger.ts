@@ -127,9 +127,9 @@ export function draftTransaction(id: string, draft: LegsDraft, at: Date): Transa
   };
 }
 
-/** A plan with nothing in it yet: the caller fills in what its change does. */
-export function emptyPlan(at: Date, idempotency: IdempotencyClaim | null): CommitPlan {
-  return { at, idempotency, transaction: null, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards: [], eventId: null };
+/** A plan with nothing in it yet: the caller fills in what its change does (`commit` adds its idempotency claim). */
+export function emptyPlan(at: Date): CommitPlan {
+  return { at, idempotency: null, transaction: null, holdCreate: null, holdResolve: null, reverses: null, accountUpdate: null, guards: [], eventId: null };
 }
 
 /**
@@ -190,7 +190,7 @@ export function createLedger(ctx: LedgerContext) {
    * (the account was frozen or closed since, the hold captured, the transaction reversed) is the key's record read,
    * and a replay answers as the first call did.
    *
-   * @param claim the idempotency claim the plans carry, or null.
+   * @param claim the idempotency claim of the change, or null: `commit` puts it on every plan `build` returns.
    * @throws BankError with the code of the adapter's refusal, IDEMPOTENCY_KEY_REUSED, or what `build` threw.
    */
   async function commit(build: () => Promise<CommitPlan>, claim: IdempotencyClaim | null): Promise<Committed> {
@@ -208,6 +208,7 @@ export function createLedger(ctx: LedgerContext) {
         if (replay) return replay;
         throw error;
       }
+      plan.idempotency = claim;
       // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
       plan.eventId = ctx.events ? ctx.newId() : null;
       const result: CommitResult = await ctx.storage.commit(plan);
@@ -239,9 +240,9 @@ export function createLedger(ctx: LedgerContext) {
    * The plan that posts a draft now: a new transaction id, the clock's time, and each leg's guard (accounts in
    * `statuses`; settlement accounts derived, with no floor). Callers add what else their change does.
    */
-  function postingPlan(draft: LegsDraft, idempotency: IdempotencyClaim | null, statuses: readonly AccountStatus[] = ['active']): CommitPlan {
+  function postingPlan(draft: LegsDraft, statuses: readonly AccountStatus[] = ['active']): CommitPlan {
     const at = ctx.now();
-    return { ...emptyPlan(at, idempotency), transaction: draftTransaction(ctx.newId(), draft, at), guards: draft.legs.map((l) => legGuard(l.account, statuses)) };
+    return { ...emptyPlan(at), transaction: draftTransaction(ctx.newId(), draft, at), guards: draft.legs.map((l) => legGuard(l.account, statuses)) };
   }
 
   return { settlement, resolve, read, commit, postingPlan };

@@ -72,7 +72,7 @@ export function createMovements(ctx: EngineContext) {
   /** Posts legs built from fresh reads, each time the ledger plans (again). */
   async function post(principal: Principal, key: string | undefined, print: string, draft: () => Promise<LegsDraft>): Promise<MovementResult> {
     const idempotency = key === undefined ? null : { scope: principal.userId, key, fingerprint: print };
-    const committed = await ctx.ledger.commit(async () => ctx.ledger.postingPlan(await draft(), idempotency), idempotency);
+    const committed = await ctx.ledger.commit(async () => ctx.ledger.postingPlan(await draft()), idempotency);
     return toResult(principal, committed);
   }
 

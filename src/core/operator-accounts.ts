@@ -33,7 +33,7 @@ export function createOperatorAccounts(ctx: EngineContext) {
       const account = await customer(ref);
       const base = customerGuard(account, statuses);
       return {
-        ...emptyPlan(ctx.now(), null),
+        ...emptyPlan(ctx.now()),
         accountUpdate: { accountId: account.id, ...change(account) },
         guards: [{ ...base, ...(guard.limit === undefined ? {} : { minAvailable: -guard.limit }), ...(guard.requireEmpty ? { requireEmpty: true } : {}) }],
       };

@@ -90,10 +90,9 @@ export function createOperator(ctx: EngineContext) {
 
   /** Posts legs on resolved accounts as one transaction of `type`. */
   async function postLegs(type: TransactionType, input: MovementOptions, print: string, legs: () => Promise<Array<{ account: StoredAccount; amount: number }>>) {
-    const idempotency = claim(input.idempotencyKey, print);
     const committed = await ledger.commit(
-      async () => ledger.postingPlan({ type, legs: await legs(), reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null }, idempotency),
-      idempotency,
+      async () => ledger.postingPlan({ type, legs: await legs(), reference: input.reference ?? null, metadata: input.metadata ?? {}, initiatorId: null }),
+      claim(input.idempotencyKey, print),
     );
     return result(committed);
   }
@@ -161,7 +160,7 @@ export function createOperator(ctx: EngineContext) {
         resolvedAt: null,
         transactionId: null,
       };
-      return { ...emptyPlan(at, claim(input.idempotencyKey, print)), holdCreate: created, guards: [customerGuard(from)] };
+      return { ...emptyPlan(at), holdCreate: created, guards: [customerGuard(from)] };
     }, claim(input.idempotencyKey, print));
     return { ...committed.hold!, replayed: committed.replayed };
   }
@@ -184,7 +183,7 @@ export function createOperator(ctx: EngineContext) {
       const [from, to] = await Promise.all([ledger.resolve(held.from), ledger.resolve(held.to)]);
       const draft = { type: 'capture' as const, legs: [{ account: from, amount: -captured }, { account: to, amount: captured }], reference: held.reference, metadata: held.metadata, initiatorId: null, holdId: held.id };
       return {
-        ...ledger.postingPlan(draft, claim(input.idempotencyKey, print)),
+        ...ledger.postingPlan(draft),
         holdResolve: { holdId: held.id, status: 'captured', capturedAmount: captured, refuseIfExpired: true },
       };
     }, claim(input.idempotencyKey, print));
@@ -197,7 +196,7 @@ export function createOperator(ctx: EngineContext) {
       const held = await findHold(holdId);
       const from = await ledger.resolve(held.from);
       return {
-        ...emptyPlan(ctx.now(), null),
+        ...emptyPlan(ctx.now()),
         holdResolve: { holdId: held.id, status, capturedAmount: 0, refuseIfExpired: false },
         guards: [customerGuard(from, ['active', 'frozen'])],
       };
@@ -236,7 +235,7 @@ export function createOperator(ctx: EngineContext) {
       const legs = await Promise.all(original.legs.map(async (l) => ({ account: await ledger.resolve(l), amount: -l.amount })));
       const draft = { type: 'reversal' as const, legs, reference: input.reason ?? null, metadata: {}, initiatorId: null, reversalOf: original.id };
       // A reversal by the operator is the one movement a frozen account takes.
-      return { ...ledger.postingPlan(draft, claim(input.idempotencyKey, print), ['active', 'frozen']), reverses: original.id };
+      return { ...ledger.postingPlan(draft, ['active', 'frozen']), reverses: original.id };
     }, claim(input.idempotencyKey, print));
     return result(committed);
   }

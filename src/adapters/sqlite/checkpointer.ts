@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -7,7 +8,10 @@ import { Worker } from 'node:worker_threads';
  * checkpoint can copy every frame and the next write restarts the WAL from its start (the WAL stays bounded).
  */
 export interface Checkpointer {
-  /** Called after each commit: true when a checkpoint should start now (the last one ended `everyMs` ago or more). */
+  /**
+   * Called after each commit: true when a checkpoint should start now: the last one ended `everyMs` ago or more, or
+   * the WAL has reached `maxWalBytes` (a fast writer fills more than that in `everyMs`).
+   */
   afterCommit(): boolean;
   /** Runs a checkpoint; resolves when it is done, rejects if the worker is gone. */
   run(): Promise<void>;
@@ -15,7 +19,7 @@ export interface Checkpointer {
 }
 
 /** Starts the checkpoint worker for `filename`, opened with `driver`. */
-export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500): Promise<Checkpointer> {
+export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500, maxWalBytes = 16 * 2 ** 20): Promise<Checkpointer> {
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { filename, driver } });
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
@@ -26,7 +30,7 @@ export async function startCheckpointer(filename: string, driver: 'better-sqlite
   let gone: Error | null = null;
   worker.once('exit', () => (gone ??= new Error('the checkpoint worker stopped')));
   return {
-    afterCommit: () => performance.now() - last >= everyMs,
+    afterCommit: () => performance.now() - last >= everyMs || (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) >= maxWalBytes,
     run() {
       if (gone) return Promise.reject(gone);
       worker.ref();

@@ -1,7 +1,7 @@
 // Lints the served /openapi.json (at the root and under a base path) with Redocly's recommended rules; fails on any
 // error or warning. Needs `npm run build` first (it loads the built package, as users get it).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from 'bankcore/http';
@@ -23,4 +23,5 @@ for (const basePath of ['', '/bank']) {
   for (const p of report.problems) console.log(`  ${p.severity} ${p.ruleId}: ${p.message} at ${p.location?.[0]?.pointer ?? '?'}`);
   if (errors > 0 || warnings > 0) failed = true;
 }
+rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -1,9 +1,19 @@
 // bankcore's standalone server set up for a benchmark, from the built package (as users run it): in-memory
 // storage, one user with one funded account. Prints { port, token, account, password } on its first line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { startServer } from 'bankcore/node';
 import { createMetrics, createThreadedPasswordHasher, withMetrics } from 'bankcore/node';
+
+/** A fresh directory for the SQLite file, removed when the process exits. */
+function scratchDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sqlite-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 // BENCH_METRICS=1: the standalone server's metrics on (storage timed, every request counted, /metrics served).
 const metrics = process.env.BENCH_METRICS === '1' ? createMetrics() : null;
@@ -16,7 +26,7 @@ const passwordHasher = process.env.BENCH_HASHER === 'single' ? undefined : creat
 const storage = process.env.BENCH_STORAGE === 'mongodb'
   ? (await import('bankcore/mongodb')).mongodbAdapter({ uri: process.env.MONGODB_URI, dbName: `bench_http_${Date.now()}` })
   : process.env.BENCH_STORAGE === 'sqlite'
-    ? (await import('bankcore/sqlite')).sqliteAdapter({ filename: `${(await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/bench-sqlite-`)}/bankcore.db` })
+    ? (await import('bankcore/sqlite')).sqliteAdapter({ filename: `${scratchDir()}/bankcore.db` })
     : memoryAdapter();
 const bank = createBank({
   storage: metrics ? metrics.timeStorage(storage) : storage,
@@ -37,3 +47,4 @@ metrics?.watch(bank);
 const server = await startServer({ bank, port: 0, rateLimits: false, maxConnections: 10_000, logger: metrics ? withMetrics(quiet, metrics) : quiet, ...(metrics ? { metrics } : {}) });
 console.log(JSON.stringify({ port: Number(new URL(server.url).port), token: accessToken, account, password }));
 process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile
+process.on('SIGTERM', () => process.exit(0)); // so that the 'exit' handler removes the database

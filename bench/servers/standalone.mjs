@@ -4,7 +4,7 @@
 // (BANK_RATE_LIMITS=off): fifty connections from one address would otherwise measure 429s. Sets up a user with
 // two funded accounts over HTTP, as a client would, then prints { port, token } on its first line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,7 +15,10 @@ const child = spawn(process.execPath, ['dist/cli.js'], {
   stdio: ['ignore', openSync(log, 'a'), 'inherit'],
 });
 process.on('SIGTERM', () => child.kill('SIGKILL'));
-child.once('exit', () => process.exit(0));
+child.once('exit', () => {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+});
 
 let url = null;
 for (let i = 0; i < 400 && !url; i++) {

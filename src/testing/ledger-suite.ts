@@ -163,6 +163,21 @@ export function describeLedgerContract(make: MakeAdapter): void {
       await bank.close();
     });
 
+    it('gives metadata back as the strings it was given, also under the keys the ledger uses for times', async () => {
+      const { bank, me, A, op } = await ledgerBank(make);
+      const metadata = { createdAt: 'yesterday', expiresAt: '2020-01-01T00:00:00Z', resolvedAt: 'x' };
+      const input = { account: A, amount: 5, metadata, idempotencyKey: 'metadata-times' };
+      const d = await bank.deposit(me, input);
+      expect(d.transaction.metadata).toEqual(metadata);
+      expect((await bank.deposit(me, input)).transaction.metadata).toEqual(metadata);
+      expect((await bank.getTransaction(me, d.transaction.id)).metadata).toEqual(metadata);
+      expect((await bank.history(me, A)).entries[0]!.metadata).toEqual(metadata);
+      const hold = await op.hold({ from: A, amount: 1, metadata });
+      expect((await op.getHold(hold.id)).metadata).toEqual(metadata);
+      expect((await op.getHold(hold.id)).createdAt).toBeInstanceOf(Date);
+      await bank.close();
+    });
+
     it('answers balanceAt and history by time, and finds a transaction only for a party to it', async () => {
       let now = new Date('2026-03-01T00:00:00Z').getTime();
       const { bank, me, A, op } = await ledgerBank(make, { clock: () => new Date(now) });

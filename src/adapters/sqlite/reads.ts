@@ -1,7 +1,7 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
-import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, parseBody, recordFromRow, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
 const PK = '(SELECT pk FROM accounts WHERE id = ?)';
@@ -73,7 +73,7 @@ export function createReads(db: SqlDatabase) {
       one(accounts.byRef(bankCode, accountNumber) ?? cached(accountByRef.get(bankCode, accountNumber) as AccountRow | undefined), accountFromRow),
     accountsOf: (ownerId: string): StoredAccount[] => (accountsOf.all(ownerId) as AccountRow[]).map(accountFromRow),
     record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
-    transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => parseBody<Transaction>(r.body)),
+    transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => transactionFromBody(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
     holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),
     pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,
@@ -102,7 +102,7 @@ export function createReads(db: SqlDatabase) {
       }
     },
     *transactions(): Generator<Transaction> {
-      for (const row of allTransactions.all() as Array<{ body: string }>) yield parseBody<Transaction>(row.body);
+      for (const row of allTransactions.all() as Array<{ body: string }>) yield transactionFromBody(row.body);
     },
   };
 }

@@ -216,6 +216,31 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.close();
   }, 60_000);
 
+  it('cuts a WAL that a long reader made grow back to 16 MiB once the reader is gone', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const { bank, me } = await seeded(file, 1);
+    const deposits = async (count: number) => {
+      let left = count;
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (left-- > 0) await bank.deposit(me, { account: acct('D001'), amount: 1 });
+      }));
+    };
+    // A reader's snapshot (the integrity check beside a serving store holds one for seconds) stops any checkpoint
+    // from restarting the WAL, so the log grows past its bound meanwhile.
+    const { db: reader } = await openDatabase(file, 'auto');
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) AS n FROM entries').get();
+    await deposits(25_000);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(20 * 2 ** 20);
+    reader.exec('COMMIT');
+    reader.close();
+    await deposits(10_000);
+    expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(17 * 2 ** 20);
+    expect((await bank.getAccount(me, acct('D001'))).balance).toBe(35_001);
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+  }, 60_000);
+
   it('rolls back only a change that fails after updating rows: its neighbours before and after it in the batch commit, and no trace of it (cached row, entry) is left', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { db } = await openDatabase(file, 'auto');

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { WAL_LIMIT_BYTES } from './open.js';
 
 /**
  * Checkpoints in a worker thread, so that copying the WAL into the database file (megabytes of writes and two
@@ -10,7 +11,9 @@ import { Worker } from 'node:worker_threads';
 export interface Checkpointer {
   /**
    * Called after each commit: true when a checkpoint should start now: the last one ended `everyMs` ago or more, or
-   * the WAL has reached `maxWalBytes` (a fast writer fills more than that in `everyMs`).
+   * the WAL file has grown past `maxWalBytes` (a fast writer fills more than that in `everyMs`). The size counts only
+   * after a checkpoint that copied every frame: while a reader holds the WAL, no checkpoint can restart it, and one
+   * after every commit would only hold the writer back.
    */
   afterCommit(): boolean;
   /** Runs a checkpoint; resolves when it is done, rejects if the worker is gone. */
@@ -19,7 +22,7 @@ export interface Checkpointer {
 }
 
 /** Starts the checkpoint worker for `filename`, opened with `driver`. */
-export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500, maxWalBytes = 16 * 2 ** 20): Promise<Checkpointer> {
+export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500, maxWalBytes = WAL_LIMIT_BYTES): Promise<Checkpointer> {
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { filename, driver } });
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
@@ -27,10 +30,11 @@ export async function startCheckpointer(filename: string, driver: 'better-sqlite
   });
   worker.unref();
   let last = performance.now();
+  let drained = true;
   let gone: Error | null = null;
   worker.once('exit', () => (gone ??= new Error('the checkpoint worker stopped')));
   return {
-    afterCommit: () => performance.now() - last >= everyMs || (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) >= maxWalBytes,
+    afterCommit: () => performance.now() - last >= everyMs || (drained && (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) > maxWalBytes),
     run() {
       if (gone) return Promise.reject(gone);
       worker.ref();
@@ -43,7 +47,10 @@ export async function startCheckpointer(filename: string, driver: 'better-sqlite
           else resolve();
         };
         // A checkpoint that fails (a busy reader, a full disk) is retried next time; only a dead worker is final.
-        const answered = () => settle(null);
+        const answered = (result: { log?: number; checkpointed?: number }) => {
+          drained = result.log !== undefined && result.log === result.checkpointed;
+          settle(null);
+        };
         const exited = () => settle(gone);
         worker.on('message', answered).on('exit', exited);
         worker.postMessage('checkpoint');

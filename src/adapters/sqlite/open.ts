@@ -22,7 +22,14 @@ export function configure(db: SqlDatabase): void {
   // A checkpoint moves WAL pages into the database file; 4,000 pages (about 16 MiB) bounds the WAL without
   // checkpointing on every group commit.
   db.exec('PRAGMA wal_autocheckpoint = 4000');
+  // SQLite restarts a checkpointed WAL from its start but keeps the file's size: after a long reader held the WAL
+  // (the integrity check beside a serving store), the file would stay at its largest for good. The restart now
+  // cuts it back to WAL_LIMIT_BYTES, so the file's size tells the checkpointer when the log outgrew the limit.
+  db.exec(`PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
 }
+
+/** The WAL's size bound: the checkpointer copies it into the database file once it grows past this. */
+export const WAL_LIMIT_BYTES = 16 * 2 ** 20;
 
 /** The OS lock that makes one store the only owner of a database file. */
 export interface OwnerLock {

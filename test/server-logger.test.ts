@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { TSX_IMPORT } from './support/cli.js';
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const LOGGING = pathToFileURL(fileURLToPath(new URL('../src/node/logging.ts', import.meta.url))).href;
+const LOGGING = new URL('../src/node/logging.ts', import.meta.url).href;
 
 /** Runs `body` in a fresh process with `log` (the default logger, writing to stdout) and answers its stdout lines. */
 function linesOf(body: string): string[] {
   const script = `import { createServerLogger } from ${JSON.stringify(LOGGING)};\nconst log = createServerLogger();\n${body}`;
-  const run = spawnSync(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', TSX_IMPORT, '--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(run.status).toBe(0);
   return run.stdout.split('\n').filter(Boolean);
 }

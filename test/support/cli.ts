@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// Absolute, so the server can run in any working directory.
-export const CLI = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url))];
+/** tsx's loader as an absolute URL for `--import`, so a child process runs TypeScript in any working directory. */
+export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const CLI = ['--import', TSX_IMPORT, fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url))];
 
 export interface RunningCli {
   child: ChildProcess;

@@ -108,6 +108,18 @@ export function describeStorageContract(make: MakeAdapter): void {
     }
     const deposit = (x: StoredAccount, world: StoredAccount, n: number, claim: IdempotencyClaim | null = null) => postingPlan('u1', 'deposit', [[x, n], [world, -n]], claim);
 
+    it('lists an owner’s accounts as they are now: after movements, and after another account was opened', async () => {
+      const { s, x, world } = await withAccounts(make);
+      expect((await s.listAccounts('u1')).map((a) => [a.id, a.balance])).toEqual([[x.id, 0]]);
+      await s.commit(deposit(x, world, 500));
+      const newer = account('u1', { createdAt: new Date(x.createdAt.getTime() + 1000) });
+      expect(await s.createAccount(newer)).toBe(true);
+      expect((await s.listAccounts('u1')).map((a) => [a.id, a.balance])).toEqual([[x.id, 500], [newer.id, 0]]);
+      await s.commit(deposit(newer, world, 7));
+      expect((await s.listAccounts('u1')).map((a) => [a.id, a.balance, a.entryCount])).toEqual([[x.id, 500, 1], [newer.id, 7, 1]]);
+      await s.close?.();
+    });
+
     it('applies every leg, numbering entries and recording balanceAfter', async () => {
       const { s, x, y, world } = await withAccounts(make);
       expect((await s.commit(deposit(x, world, 500))).status).toBe('committed');

@@ -99,7 +99,10 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       Number(insertKey.run(k.id, k.name, JSON.stringify(k.scopes), k.secretHash, k.createdAt.getTime(), k.lastUsedAt?.getTime() ?? null, k.revokedAt?.getTime() ?? null).changes) === 1,
     updateOperatorKey: (id: string, change: { lastUsedAt?: Date; revokedAt?: Date }) =>
       Number(touchKey.run(change.lastUsedAt?.getTime() ?? null, change.revokedAt?.getTime() ?? null, id).changes) === 1,
-    createAccount: (a: StoredAccount, event?: NewEvent | null) => withEvent(Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1, event),
+    createAccount(a: StoredAccount, event?: NewEvent | null) {
+      if (a.ownerId !== null) reads.accounts.forgetOwner(a.ownerId);
+      return withEvent(Number(insertAccount.run(a.id, ...accountParams({ ...a, balance: 0, pending: 0, entryCount: 0, lastEntryAt: null })).changes) === 1, event);
+    },
   };
 }
 

@@ -71,7 +71,15 @@ export function createReads(db: SqlDatabase) {
     accountRow,
     accountByRef: (bankCode: string, accountNumber: string): StoredAccount | null =>
       one(accounts.byRef(bankCode, accountNumber) ?? cached(accountByRef.get(bankCode, accountNumber) as AccountRow | undefined), accountFromRow),
-    accountsOf: (ownerId: string): StoredAccount[] => (accountsOf.all(ownerId) as AccountRow[]).map(accountFromRow),
+    accountsOf(ownerId: string): StoredAccount[] {
+      const ids = accounts.owned(ownerId);
+      // An id always has its row: accounts are never deleted (an evicted row is read again by id).
+      if (ids) return ids.map((id) => accountFromRow(accountRow(id)!));
+      const rows = accountsOf.all(ownerId) as AccountRow[];
+      for (const row of rows) accounts.put(row);
+      accounts.putOwned(ownerId, rows.map((r) => r.id));
+      return rows.map(accountFromRow);
+    },
     record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
     transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => transactionFromBody(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),

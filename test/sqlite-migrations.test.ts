@@ -46,7 +46,7 @@ describe('SQLite schema migrations', () => {
     await bank.close();
 
     const { db } = await openDatabase(file, driver);
-    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 4 });
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 5 });
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
     db.close();
   });

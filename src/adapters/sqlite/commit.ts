@@ -22,7 +22,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   );
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
-  const insertRecord = db.prepare('INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?, ?, ?, ?)');
+  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body) VALUES (NULL, ?, ?)');
+  const insertRecordKey = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, last_insert_rowid())');
   // The position is the rowid SQLite assigns: the largest plus one, inside the batch's transaction, so a change
   // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
   // event, so no position is ever given out twice.
@@ -75,7 +76,10 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));
     const r = outcome.record;
-    if (r) insertRecord.run(r.scope, r.key, r.fingerprint, json.composite({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }));
+    if (r) {
+      insertRecord.run(r.fingerprint, json.composite({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }));
+      insertRecordKey.run(r.scope, r.key);
+    }
     withEvent(true, outcome.event, json);
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }

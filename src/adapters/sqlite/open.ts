@@ -69,7 +69,7 @@ export async function acquireOwnerLock(filename: string, driver: SqliteDriver): 
 }
 
 /** The tables that grow with history: on a large file, `quick` checks them in the background (see `sqliteAdapter`). */
-export const HISTORY_TABLES = ['transactions', 'entries', 'events', 'idempotency'] as const;
+export const HISTORY_TABLES = ['transactions', 'entries', 'events', 'idempotency_keys', 'idempotency_records'] as const;
 
 /**
  * Up to this size, `quick` checks the whole file at open. Measured (`npm run bench scale`): a restart of the

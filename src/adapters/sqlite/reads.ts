@@ -14,7 +14,7 @@ export function createReads(db: SqlDatabase) {
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  const record = q('SELECT scope, key, fingerprint, body FROM idempotency WHERE scope = ? AND key = ?');
+  const record = q('SELECT k.scope, k.key, r.fingerprint, r.body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record WHERE k.scope = ? AND k.key = ?');
   const transaction = q('SELECT body FROM transactions WHERE id = ?');
   const hold = q('SELECT body FROM holds WHERE id = ?');
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');

@@ -107,6 +107,27 @@ const MIGRATIONS: string[] = [
    INSERT INTO transactions_by_id (id, body, reversed_by, created_at) SELECT id, body, reversed_by, created_at FROM transactions ORDER BY id;
    DROP TABLE transactions;
    ALTER TABLE transactions_by_id RENAME TO transactions;`,
+  // Idempotency records apart from their keys. Keys are random (a client's UUIDs), so each insert lands on a random
+  // leaf of the keys' B-tree, and every page a commit touches is written whole to the WAL and fsynced. With the
+  // record's body (about 1.2 KB: the transaction and the accounts) in that leaf, only three fitted in a page, and a
+  // keyed deposit wrote about 15 KB to the WAL (page splits included); with 80-byte key rows and the bodies appended
+  // in order in a table of their own, about 7 KB, and the insert costs a third as much (measured with 43,000 keys).
+  `CREATE TABLE idempotency_records (
+     id INTEGER PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     body TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE idempotency_keys (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     record INTEGER NOT NULL,
+     PRIMARY KEY (scope, key)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TEMP TABLE moved AS SELECT row_number() OVER (ORDER BY json_extract(body, '$.createdAt'), scope, key) AS id, * FROM idempotency;
+   INSERT INTO idempotency_records (id, fingerprint, body) SELECT id, fingerprint, body FROM moved ORDER BY id;
+   INSERT INTO idempotency_keys (scope, key, record) SELECT scope, key, id FROM moved ORDER BY scope, key;
+   DROP TABLE moved;
+   DROP TABLE idempotency;`,
 ];
 
 /** The schema version this release writes. */

@@ -1,4 +1,4 @@
-// Durable deposits per second (SQLite, WAL with synchronous=FULL: fsync before acknowledging) against a plain loop that appends one
+// Durable deposits per second (SQLite: each acknowledged only once an fsync of the WAL that began after its COMMIT has ended) against a plain loop that appends one
 // record and fsyncs it per operation, on the same disk, in the same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';

@@ -81,7 +81,7 @@ async function mongoRow(): Promise<Row> {
 
 export async function eventScenarios(): Promise<Row[]> {
   const memory = await compare('memory', () => ({ storage: memoryAdapter() }));
-  const sqlite = await compare('SQLite, synchronous=FULL', () => {
+  const sqlite = await compare('SQLite, fsync before acknowledging', () => {
     const dir = mkdtempSync(join(process.cwd(), 'bench', '.tmp-'));
     return { storage: sqliteAdapter({ filename: join(dir, 'bankcore.db') }), done: () => rmSync(dir, { recursive: true, force: true }) };
   });

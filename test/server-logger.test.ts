@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { HttpLogEntry } from '../src/http/app.js';
+import { requestLine } from '../src/node/logging.js';
 import { TSX_IMPORT } from './support/cli.js';
 
 const LOGGING = new URL('../src/node/logging.ts', import.meta.url).href;
@@ -24,5 +27,23 @@ describe('the standalone server logger', () => {
       expect.objectContaining({ level: 'info', msg: 'before exit', n: 1 }),
       expect.objectContaining({ level: 'warn', msg: 'last words' }),
     ]);
+  });
+
+  it('writes a request line as the very text pino writes for it', () => {
+    const written: string[] = [];
+    const reference = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, { write: (line: string) => written.push(line) });
+    const entries: HttpLogEntry[] = [
+      { method: 'GET', path: '/balance', route: '/balance', status: 200, durationMs: 0.4321, requestId: 'r-1', userId: 'u-1' },
+      { method: 'POST', path: '/admin/fund', route: '/admin/fund', status: 409, durationMs: 12, requestId: 'r-2', operatorKeyId: 'k-1', code: 'IDEMPOTENCY_KEY_REUSED' },
+      { method: 'GET', path: '/x', route: 'unmatched "quoted" \\ \u2028', status: 404, durationMs: 0, requestId: 'r-3', code: 'NOT_FOUND' },
+    ];
+    const time = /"time":"[^"]+"/;
+    for (const entry of entries) {
+      const fields = { requestId: entry.requestId, method: entry.method, route: entry.route, status: entry.status, durationMs: Math.round(entry.durationMs * 10) / 10, ...(entry.userId ? { userId: entry.userId } : {}), ...(entry.operatorKeyId ? { operatorKeyId: entry.operatorKeyId } : {}), ...(entry.code ? { code: entry.code } : {}) };
+      reference.info(fields, 'request');
+      const ours = requestLine(entry);
+      expect(ours).toMatch(/"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/);
+      expect(ours.replace(time, '"time":"T"')).toBe(written.at(-1)!.replace(time, '"time":"T"'));
+    }
   });
 });

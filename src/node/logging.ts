@@ -70,6 +70,33 @@ function writeStdout(line: string): void {
   if (pending.length >= 64 * 1024) flushStdout();
 }
 
+// The time of the lines logged within one millisecond, formatted once: a Date and its ISO string per request line
+// were 2 % of the standalone server's CPU on GET /balance.
+let isoMs = -1;
+let iso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = new Date(ms).toISOString();
+  }
+  return iso;
+}
+
+/**
+ * A request's JSON line, the very text pino writes for `info(requestFields(entry), 'request')` (a test compares
+ * them), built directly: pino's serialiser, its level formatter and its timestamp were 6 % of the standalone
+ * server's CPU on GET /balance (`--cpu-prof`), for the one line every request writes.
+ */
+export function requestLine(e: HttpLogEntry): string {
+  const f = requestFields(e);
+  let line = `{"level":"info","time":"${isoNow()}","requestId":${JSON.stringify(f.requestId)},"method":${JSON.stringify(f.method)},"route":${JSON.stringify(f.route)},"status":${f.status},"durationMs":${Number.isFinite(f.durationMs) ? f.durationMs : null}`;
+  if (f.userId) line += `,"userId":${JSON.stringify(f.userId)}`;
+  if (f.operatorKeyId) line += `,"operatorKeyId":${JSON.stringify(f.operatorKeyId)}`;
+  if (f.code) line += `,"code":${JSON.stringify(f.code)}`;
+  return `${line},"msg":"request"}\n`;
+}
+
 /**
  * Builds the standalone server's logger. Request lines carry the request id, route (the template, such as
  * `/transactions/{id}`, never a query string), status, duration and, where known, the user id or operator key id.
@@ -83,16 +110,14 @@ function writeStdout(line: string): void {
  */
 export function createServerLogger(options: ServerLoggerOptions = {}): ServerLogger {
   const write = options.write ?? writeStdout;
-  const base =
-    options.format === 'pretty'
-      ? pretty(write)
-      : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, { write });
+  const json = options.format !== 'pretty';
+  const base = json ? pino({ base: null, timestamp: () => `,"time":"${isoNow()}"`, formatters: { level: (label) => ({ level: label }) } }, { write }) : pretty(write);
   return {
     info: (message, fields = {}) => base.info(fields, message),
     warn: (message, fields = {}) => base.warn(fields, message),
     error: (message, error) => base.error(error === undefined ? {} : describeError(error), message),
     http: {
-      request: (entry) => base.info(requestFields(entry), 'request'),
+      request: (entry) => (json ? write(requestLine(entry)) : base.info(requestFields(entry), 'request')),
       error: ({ error, ...entry }) => base.error({ ...requestFields(entry), ...describeError(error) }, 'request failed'),
     },
   };

@@ -112,6 +112,19 @@ describe('authenticate', () => {
     expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('INVALID_TOKEN');
   });
 
+  it('gives each user one frozen principal, the same for every token, and one of their own to each user', async () => {
+    const bank = makeBank();
+    await userIn(bank, 'alice');
+    await userIn(bank, 'bob');
+    const login = async (username: string) => bank.authenticate((await bank.login({ username, password: passwordOf(username) })).accessToken);
+    const [alice1, alice2, bob] = [await login('alice'), await login('alice'), await login('bob')];
+    expect(alice2).toBe(alice1);
+    expect(Object.isFrozen(alice1)).toBe(true);
+    expect(bob).not.toBe(alice1);
+    expect(bob).toMatchObject({ username: 'bob' });
+    expect(await bank.balances(alice1)).toEqual([]);
+  });
+
   it('works the same with the verified-token cache turned off', async () => {
     const bank = makeBank({ tokens: { secret: SECRET, cacheSize: 0 } });
     const me = await userIn(bank, 'alice');

@@ -39,6 +39,8 @@ describe('SQLite schema migrations', () => {
     // A key recorded before the migration still replays, to the same transaction.
     const replay = await bank.deposit(alice, { account: A, amount: 10_000, idempotencyKey: 'salary-2026-11', reference: 'salary', metadata: { source: 'payroll' } });
     expect(replay).toMatchObject({ replayed: true, transaction: { id: expected.salaryTransactionId } });
+    const rent = await bank.transfer(alice, { from: A, to: B, amount: 2_500, idempotencyKey: 'rent-2026-11' });
+    expect(rent).toMatchObject({ replayed: true, transaction: { id: expected.rentTransactionId } });
     expect((await bank.operator.captureHold(expected.holdId)).hold.status).toBe('captured');
     const after = await bank.transfer(alice, { from: A, to: B, amount: 1 });
     expect((await bank.operator.getTransaction(after.transaction.id)).amount).toBe(1);

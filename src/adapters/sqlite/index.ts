@@ -15,9 +15,9 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
   /**
    * Integrity check at `init()`: `quick` (default; `PRAGMA quick_check`), `full` (`integrity_check`) or `none`.
    * With `quick`, a file over 256 MiB that this store opened itself has every table checked at `init()` except the
-   * history tables (transactions, entries, events, idempotency keys and records), which a worker thread checks while the store
-   * serves: a restart stays short however long the history, and damage found then stops the store (every call
-   * fails with STORAGE_UNAVAILABLE naming the file).
+   * history tables (transactions, entries, events, idempotency keys and records), which a worker thread checks
+   * while the store serves: a restart stays short however long the history, and damage found then stops the store
+   * (every call fails with STORAGE_UNAVAILABLE naming the file).
    */
   integrityCheck?: 'quick' | 'full' | 'none';
   /**

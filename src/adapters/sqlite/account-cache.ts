@@ -8,13 +8,18 @@ import type { AccountRow } from './rows.js';
  * Also each owner's account ids, in listing order: every `GET /balance` lists them, and that query (13 columns of
  * each row turned into objects) was 29 % of the SQLite server's CPU on it. The writer forgets an owner's list before
  * it opens an account for them; no other change moves an account between owners or reorders them.
- * Bounded: past `limit` rows (or owners) the oldest one goes.
+ * Bounded: past `limit` rows the oldest one goes, and past `limit` listed ids the oldest owner's list.
  */
 export function createAccountCache(limit = 10_000) {
   const byId = new Map<string, AccountRow>();
   const idByRef = new Map<string, string>();
   const ref = (bankCode: string, accountNumber: string) => `${bankCode}\u0000${accountNumber}`;
   const idsByOwner = new Map<string, readonly string[]>();
+  let ownedIds = 0;
+  const forgetOwner = (ownerId: string): void => {
+    ownedIds -= idsByOwner.get(ownerId)?.length ?? 0;
+    idsByOwner.delete(ownerId);
+  };
 
   return {
     byId: (id: string): AccountRow | undefined => byId.get(id),
@@ -35,10 +40,14 @@ export function createAccountCache(limit = 10_000) {
     /** The ids of `ownerId`'s accounts in listing order, if known. */
     owned: (ownerId: string): readonly string[] | undefined => idsByOwner.get(ownerId),
     putOwned(ownerId: string, ids: readonly string[]): void {
-      if (!idsByOwner.has(ownerId) && idsByOwner.size >= limit) idsByOwner.delete(idsByOwner.keys().next().value!);
+      forgetOwner(ownerId);
+      if (ids.length > limit) return;
+      // Bounded by ids, not owners: an owner may hold a thousand accounts.
+      while (ownedIds + ids.length > limit) forgetOwner(idsByOwner.keys().next().value!);
       idsByOwner.set(ownerId, ids);
+      ownedIds += ids.length;
     },
-    forgetOwner: (ownerId: string): void => void idsByOwner.delete(ownerId),
+    forgetOwner,
     forget(id: string): void {
       const row = byId.get(id);
       if (!row) return;
@@ -49,6 +58,7 @@ export function createAccountCache(limit = 10_000) {
       byId.clear();
       idByRef.clear();
       idsByOwner.clear();
+      ownedIds = 0;
     },
   };
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { HttpLogEntry } from '../src/http/app.js';
-import { requestLine } from '../src/node/logging.js';
+import { requestFields, requestLine } from '../src/node/logging.js';
 import { TSX_IMPORT } from './support/cli.js';
 
 const LOGGING = new URL('../src/node/logging.ts', import.meta.url).href;
@@ -39,8 +39,7 @@ describe('the standalone server logger', () => {
     ];
     const time = /"time":"[^"]+"/;
     for (const entry of entries) {
-      const fields = { requestId: entry.requestId, method: entry.method, route: entry.route, status: entry.status, durationMs: Math.round(entry.durationMs * 10) / 10, ...(entry.userId ? { userId: entry.userId } : {}), ...(entry.operatorKeyId ? { operatorKeyId: entry.operatorKeyId } : {}), ...(entry.code ? { code: entry.code } : {}) };
-      reference.info(fields, 'request');
+      reference.info(requestFields(entry), 'request');
       const ours = requestLine(entry);
       expect(ours).toMatch(/"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/);
       expect(ours.replace(time, '"time":"T"')).toBe(written.at(-1)!.replace(time, '"time":"T"'));

@@ -26,7 +26,8 @@ export function describeError(error: unknown): Record<string, unknown> {
   return { error: `${error.name}: ${error.message}`, ...(isBankError(error) ? { code: error.code } : {}), ...cause };
 }
 
-const requestFields = (e: HttpLogEntry) => ({
+/** The fields of a request's line, in the order they are written. */
+export const requestFields = (e: HttpLogEntry) => ({
   requestId: e.requestId,
   method: e.method,
   route: e.route,

@@ -221,7 +221,7 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.close();
   }, 60_000);
 
-  it('cuts a WAL that a long reader made grow back to 16 MiB once the reader is gone', async () => {
+  it('cuts a WAL that a long reader made grow back to 16 MiB once the reader is gone (the checkpoint worker truncates it)', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank, me } = await seeded(file, 1);
     const deposits = (count: number) => depositsOf1(bank, me, count);

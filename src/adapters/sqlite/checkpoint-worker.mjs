@@ -2,14 +2,24 @@
 // database file on request (a PASSIVE checkpoint: it never blocks the owner's readers), so the checkpoint's writes
 // and fsyncs happen here, never on the event loop that serves requests; or (another instance) checks the integrity
 // of the tables it is given.
+import { statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { filename, driver } = workerData;
+// cutWalAbove: the WAL file size past which a checkpoint that copied every frame also truncates the file.
+const { filename, driver, cutWalAbove = Infinity } = workerData;
 // Node 22 calls node:sqlite experimental and warns on stderr from every thread that loads it. The owner's thread
 // loaded it first and reported that warning its own way (the standalone server logs it as a JSON line); this
 // thread's copy would be a stray line of free text in the server's output.
 process.removeAllListeners('warning');
 process.on('warning', () => {});
+// Background work yields the CPU to the event loop: on Linux this lowers the priority of this thread only. Where
+// the OS refuses, the worker runs at the owner's priority, as before.
+try {
+  setPriority(10);
+} catch {
+  // Not permitted here; nothing is lost but the preference.
+}
 let db;
 if (driver === 'better-sqlite3') {
   const { default: Database } = await import('better-sqlite3');
@@ -22,6 +32,24 @@ if (driver === 'better-sqlite3') {
 // The owner fsyncs the WAL itself; a checkpoint still syncs the WAL before copying it and the database after.
 db.exec('PRAGMA synchronous = NORMAL');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+const pageSize = Number(Object.values(db.prepare('PRAGMA page_size').get())[0]);
+
+/**
+ * Truncates a WAL that outgrew its bound (a long reader held it) to zero bytes. Here, not on the owner's thread:
+ * freeing a file's blocks can block for as long as the disk takes to discard them (measured: 205 ms in one
+ * `ftruncate` of the WAL, on ext4 mounted with `discard`, found with `perf` on the event loop's thread). With no
+ * wait for readers: a reader still in the WAL (a backup) makes it busy, and the next checkpoint tries again.
+ */
+function cutOutgrownWal() {
+  if ((statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) <= cutWalAbove) return;
+  db.exec('PRAGMA busy_timeout = 0');
+  try {
+    truncate.get();
+  } finally {
+    db.exec('PRAGMA busy_timeout = 5000');
+  }
+}
 
 parentPort.on('message', (message) => {
   if (message?.check) {
@@ -40,9 +68,10 @@ parentPort.on('message', (message) => {
   }
   try {
     const { busy, log, checkpointed } = checkpoint.get();
+    if (log === checkpointed) cutOutgrownWal();
     parentPort.postMessage({ busy, log, checkpointed });
   } catch (error) {
     parentPort.postMessage({ error: String(error?.message ?? error) });
   }
 });
-parentPort.postMessage({ ready: true });
+parentPort.postMessage({ ready: true, pageSize });

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { WAL_LIMIT_BYTES } from './open.js';
 
@@ -11,9 +10,13 @@ import { WAL_LIMIT_BYTES } from './open.js';
 export interface Checkpointer {
   /**
    * Called after each commit: true when a checkpoint should start now: the last one ended `everyMs` ago or more, or
-   * the WAL file has grown past `maxWalBytes` (a fast writer fills more than that in `everyMs`). The size counts only
+   * the log has grown past `maxWalBytes` (a fast writer fills more than that in `everyMs`). The size counts only
    * after a checkpoint that copied every frame: while a reader holds the WAL, no checkpoint can restart it, and one
    * after every commit would only hold the writer back.
+   *
+   * The log's size is estimated, not read: commits since the WAL restarted times the frames per commit that the
+   * last checkpoint found. The file's size cannot tell it, since the owner never truncates the file (a truncate
+   * on the event loop stalled it 205 ms; the worker cuts an outgrown WAL instead).
    */
   afterCommit(): boolean;
   /** Runs a checkpoint; resolves when it is done, rejects if the worker is gone. */
@@ -23,18 +26,28 @@ export interface Checkpointer {
 
 /** Starts the checkpoint worker for `filename`, opened with `driver`. */
 export async function startCheckpointer(filename: string, driver: 'better-sqlite3' | 'node:sqlite', everyMs = 500, maxWalBytes = WAL_LIMIT_BYTES): Promise<Checkpointer> {
-  const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { filename, driver } });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
+  // The worker truncates a WAL file that a long reader let grow a quarter past the bound; one cycle's overshoot
+  // (a batch past the estimate) stays below that, so the file is reused in place from cycle to cycle.
+  const workerData = { filename, driver, cutWalAbove: maxWalBytes * 1.25 };
+  const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData });
+  const { pageSize } = await new Promise<{ pageSize: number }>((resolve, reject) => {
+    worker.once('message', resolve);
     worker.once('error', reject);
   });
   worker.unref();
+  // A WAL frame is a page and its 24-byte header.
+  const maxFrames = maxWalBytes / (pageSize + 24);
   let last = performance.now();
   let drained = true;
+  let commits = 0;
+  let framesPerCommit = 0;
   let gone: Error | null = null;
   worker.once('exit', () => (gone ??= new Error('the checkpoint worker stopped')));
   return {
-    afterCommit: () => performance.now() - last >= everyMs || (drained && (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) > maxWalBytes),
+    afterCommit() {
+      commits += 1;
+      return performance.now() - last >= everyMs || (drained && commits * framesPerCommit > maxFrames);
+    },
     run() {
       if (gone) return Promise.reject(gone);
       worker.ref();
@@ -49,6 +62,9 @@ export async function startCheckpointer(filename: string, driver: 'better-sqlite
         // A checkpoint that fails (a busy reader, a full disk) is retried next time; only a dead worker is final.
         const answered = (result: { log?: number; checkpointed?: number }) => {
           drained = result.log !== undefined && result.log === result.checkpointed;
+          if (result.log !== undefined && result.log > 0 && commits > 0) framesPerCommit = result.log / commits;
+          // The next write restarts a drained log from its start.
+          if (drained) commits = 0;
           settle(null);
         };
         const exited = () => settle(gone);

@@ -133,7 +133,8 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       // same way); a database you gave checkpoints on the event loop, as SQLite does by default.
       if (!keysOnly && filename !== '' && ownDriver !== null) {
         checkpointer = await startCheckpointer(filename, ownDriver).catch(() => null);
-        if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0');
+        // The worker cuts an outgrown WAL (see checkpoint-worker.mjs); the owner never truncates it on its thread.
+        if (checkpointer) db.exec('PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = -1');
       }
       committer = createCommitter(db, reads, sync, (error) => failure(error, filename), checkpointer);
     },

@@ -24,7 +24,8 @@ export function configure(db: SqlDatabase): void {
   db.exec('PRAGMA wal_autocheckpoint = 4000');
   // SQLite restarts a checkpointed WAL from its start but keeps the file's size: after a long reader held the WAL
   // (the integrity check beside a serving store), the file would stay at its largest for good. The restart now
-  // cuts it back to WAL_LIMIT_BYTES, so the file's size tells the checkpointer when the log outgrew the limit.
+  // cuts it back to WAL_LIMIT_BYTES. A store with the checkpoint worker turns this off again: the worker cuts the
+  // file instead, off the event loop (see checkpoint-worker.mjs).
   db.exec(`PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
 }
 

@@ -178,7 +178,23 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
       return refuse('insufficient_funds', account.id);
     }
     if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(pending)) return refuse('balance_overflow', account.id);
-    after.set(account.id, { ...account, balance, pending, available: availableAfter, overdraftLimit, status: update?.status ?? account.status });
+    // Every field spelled out, not spread: a spread of a row that arrived from an adapter takes V8's slow
+    // generic copy, which was 8 % of a core deposit's CPU (`--cpu-prof` of `bench core`).
+    after.set(account.id, {
+      id: account.id,
+      ownerId: account.ownerId,
+      bankCode: account.bankCode,
+      accountNumber: account.accountNumber,
+      currency: account.currency,
+      balance,
+      pending,
+      available: availableAfter,
+      status: update?.status ?? account.status,
+      overdraftLimit,
+      entryCount: account.entryCount,
+      createdAt: account.createdAt,
+      lastEntryAt: account.lastEntryAt,
+    });
   }
 
   const entries: LedgerEntry[] = [];

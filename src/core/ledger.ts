@@ -55,9 +55,11 @@ export function accountNotFound(ref: AccountRef): BankError {
   });
 }
 
+const utf8 = new TextEncoder();
+
 /** A digest of a request, computed only when there is an idempotency key to guard. */
 export function fingerprint(key: string | undefined, payload: () => unknown): string {
-  return key === undefined ? '' : bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(payload()))));
+  return key === undefined ? '' : bytesToHex(sha256(utf8.encode(JSON.stringify(payload()))));
 }
 
 function keyReused(): BankError {

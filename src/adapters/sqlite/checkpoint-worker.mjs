@@ -68,7 +68,8 @@ parentPort.on('message', (message) => {
   }
   try {
     const { busy, log, checkpointed } = checkpoint.get();
-    if (log === checkpointed) cutOutgrownWal();
+    // Only while the owner holds its writes: TRUNCATE takes the write lock, which the owner would wait for.
+    if (message.mayCut && log === checkpointed) cutOutgrownWal();
     parentPort.postMessage({ busy, log, checkpointed });
   } catch (error) {
     parentPort.postMessage({ error: String(error?.message ?? error) });

@@ -4,8 +4,9 @@ import { WAL_LIMIT_BYTES } from './open.js';
 /**
  * Checkpoints in a worker thread, so that copying the WAL into the database file (megabytes of writes and two
  * fsyncs) never stalls the event loop. The owner's connection runs with `wal_autocheckpoint=0`; the committer
- * asks {@link Checkpointer.afterCommit} after each commit and holds its next batch while a checkpoint runs, so that the
- * checkpoint can copy every frame and the next write restarts the WAL from its start (the WAL stays bounded).
+ * asks {@link Checkpointer.afterCommit} after each commit. A checkpoint first copies the log while writes go on;
+ * then the committer holds its next batch for a second one, which copies only what was written meanwhile, so that
+ * the next write restarts the WAL from its start (the WAL stays bounded).
  */
 export interface Checkpointer {
   /**
@@ -19,8 +20,13 @@ export interface Checkpointer {
    * on the event loop stalled it 205 ms; the worker cuts an outgrown WAL instead).
    */
   afterCommit(): boolean;
-  /** Runs a checkpoint; resolves when it is done, rejects if the worker is gone. */
-  run(): Promise<void>;
+  /**
+   * Runs a checkpoint; resolves with whether it copied every frame it found, rejects if the worker is gone.
+   * `writerHeld`: the owner writes nothing until it resolves, so a complete checkpoint lets the next write
+   * restart the WAL. Only such a checkpoint may truncate an outgrown WAL, and only its count of frames feeds the
+   * estimate (a checkpoint beside the writer sees a log that is still growing).
+   */
+  run(writerHeld: boolean): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,28 +54,31 @@ export async function startCheckpointer(filename: string, driver: 'better-sqlite
       commits += 1;
       return performance.now() - last >= everyMs || (drained && commits * framesPerCommit > maxFrames);
     },
-    run() {
+    run(writerHeld) {
       if (gone) return Promise.reject(gone);
       worker.ref();
-      return new Promise<void>((resolve, reject) => {
-        const settle = (error: Error | null) => {
+      return new Promise<boolean>((resolve, reject) => {
+        const settle = (error: Error | null, complete = false) => {
           worker.off('message', answered).off('exit', exited);
           worker.unref();
           last = performance.now();
           if (error) reject(error);
-          else resolve();
+          else resolve(complete);
         };
         // A checkpoint that fails (a busy reader, a full disk) is retried next time; only a dead worker is final.
         const answered = (result: { log?: number; checkpointed?: number }) => {
-          drained = result.log !== undefined && result.log === result.checkpointed;
-          if (result.log !== undefined && result.log > 0 && commits > 0) framesPerCommit = result.log / commits;
-          // The next write restarts a drained log from its start.
-          if (drained) commits = 0;
-          settle(null);
+          const complete = result.log !== undefined && result.log === result.checkpointed;
+          if (writerHeld) {
+            drained = complete;
+            if (result.log !== undefined && result.log > 0 && commits > 0) framesPerCommit = result.log / commits;
+            // The next write restarts a drained log from its start.
+            if (drained) commits = 0;
+          }
+          settle(null, complete);
         };
         const exited = () => settle(gone);
         worker.on('message', answered).on('exit', exited);
-        worker.postMessage('checkpoint');
+        worker.postMessage({ checkpoint: true, mayCut: writerHeld });
       });
     },
     async close() {

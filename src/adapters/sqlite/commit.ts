@@ -137,12 +137,12 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
   const rollbackBatch = db.prepare('ROLLBACK');
   let queue: Queued[] = [];
   let scheduled: Promise<void> | null = null;
-  // While the worker checkpoints, the next batch waits: the checkpoint then copies every frame, and the write
-  // after it restarts the WAL from its start.
   let checkpointing: Promise<void> | null = null;
+  // While the second checkpoint of a round runs, batches wait, so that the write after it restarts the WAL.
+  let holding = false;
 
   function schedule(): void {
-    if (scheduled || checkpointing || !queue.length) return;
+    if (scheduled || holding || !queue.length) return;
     scheduled = new Promise<void>((done) =>
       setImmediate(() => {
         flush();
@@ -151,17 +151,31 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
     );
   }
 
-  function checkpoint(): void {
-    checkpointing = checkpointer!.run().then(
-      () => {},
-      () => {
-        // The worker is gone: SQLite checkpoints on the event loop again, as it does by default.
-        checkpointer = null;
-        db.exec(`PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
-      },
-    );
+  /**
+   * One round: a checkpoint beside the writer copies the log (most of its frames), then one with the writer held
+   * copies what was written meanwhile. Measured with 64 callers: holding the writer for a whole checkpoint held it
+   * 9 % of the time unkeyed and 13 % keyed (21 to 26 ms a checkpoint), and the event loop idled meanwhile.
+   */
+  function checkpoint(worker: Checkpointer): void {
+    checkpointing = worker
+      .run(false)
+      .then((complete) => {
+        // A reader still in the log (a backup) keeps it from restarting: holding the writer would gain nothing.
+        if (!complete) return;
+        holding = true;
+        return worker.run(true).then(() => {});
+      })
+      .then(
+        () => {},
+        () => {
+          // The worker is gone: SQLite checkpoints on the event loop again, as it does by default.
+          checkpointer = null;
+          db.exec(`PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
+        },
+      );
     void checkpointing.then(() => {
       checkpointing = null;
+      holding = false;
       schedule();
     });
   }
@@ -201,9 +215,11 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
   }
 
   function flush(): void {
+    scheduled = null;
+    // Scheduled before the hold began: the batch waits for it (schedule() runs again when it ends).
+    if (holding) return;
     const batch = queue;
     queue = [];
-    scheduled = null;
     try {
       begin.run();
       const failed = runChanges(batch, false);
@@ -221,7 +237,8 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         runChanges(batch, true);
       }
       commitBatch.run();
-      if (checkpointer?.afterCommit()) checkpoint();
+      // Every commit is counted, even while a round runs; a new round starts only after the last one.
+      if (checkpointer?.afterCommit() && !checkpointing) checkpoint(checkpointer);
     } catch (error) {
       reads.accounts.clear();
       try {

@@ -1,7 +1,7 @@
 import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type JsonParts, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import type { Checkpointer } from './checkpointer.js';
-import { WAL_LIMIT_BYTES } from './open.js';
+import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import type { createReads } from './reads.js';
 import { accountFromRow, accountParams, accountRowOf } from './rows.js';
@@ -170,7 +170,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         () => {
           // The worker is gone: SQLite checkpoints on the event loop again, as it does by default.
           checkpointer = null;
-          db.exec(`PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
+          checkpointOnEventLoop(db);
         },
       );
     void checkpointing.then(() => {

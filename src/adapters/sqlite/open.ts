@@ -19,13 +19,20 @@ export function configure(db: SqlDatabase): void {
   // leaf per account in each of the entries' two B-trees; measured with 1,000 accounts at 1M entries, deposits
   // went from 8,300/s to 9,900/s and their p99 from 62 to 44 ms (`npm run bench scale`'s child, one run each).
   db.exec('PRAGMA cache_size = -32768');
+  checkpointOnEventLoop(db);
+}
+
+/**
+ * SQLite's own checkpointing, on the connection's thread: for a database you opened yourself, or once the
+ * checkpoint worker is gone. A store with the worker turns both off (see checkpoint-worker.mjs).
+ */
+export function checkpointOnEventLoop(db: SqlDatabase): void {
   // A checkpoint moves WAL pages into the database file; 4,000 pages (about 16 MiB) bounds the WAL without
   // checkpointing on every group commit.
   db.exec('PRAGMA wal_autocheckpoint = 4000');
   // SQLite restarts a checkpointed WAL from its start but keeps the file's size: after a long reader held the WAL
   // (the integrity check beside a serving store), the file would stay at its largest for good. The restart now
-  // cuts it back to WAL_LIMIT_BYTES. A store with the checkpoint worker turns this off again: the worker cuts the
-  // file instead, off the event loop (see checkpoint-worker.mjs).
+  // cuts it back to WAL_LIMIT_BYTES.
   db.exec(`PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
 }
 

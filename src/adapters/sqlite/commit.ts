@@ -4,7 +4,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import type { createReads } from './reads.js';
-import { accountFromRow, accountParams, accountRowOf } from './rows.js';
+import { accountFromRow, accountParams, accountRowOf, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -35,6 +35,18 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   const setConsumer = db.prepare('UPDATE consumers SET position = coalesce(?, position), webhook = coalesce(?, webhook) WHERE name = ?');
   const deleteConsumer = db.prepare('DELETE FROM consumers WHERE name = ?');
 
+  // Account rows changed by the batch so far, each written once, just before the batch commits: a batch of 64
+  // deposits into 8 accounts updated the settlement account's row 64 times and each customer row 8 times (one
+  // UPDATE per leg), where 9 UPDATEs leave the same rows. Only while the batch runs optimistically (see
+  // `runChanges`): a change in its own savepoint writes its rows itself, so that rolling it back undoes them.
+  const deferred = new Map<string, { row: AccountRow; before: number }>();
+  let deferring = false;
+  /** Writes an account's new row; the guard `before` is the entry count the row had when the batch read it. */
+  function writeAccount(row: AccountRow, before: number): void {
+    const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.pk, before);
+    if (Number(changed.changes) !== 1) throw new Error(`account ${row.id} changed under its own commit`);
+  }
+
   /** Appends the event of a change that was written (`written`), and answers `written`. */
   function withEvent(written: boolean, event: NewEvent | null | undefined, parts?: JsonParts): boolean {
     if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event, parts));
@@ -50,7 +62,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const accounts = new Map<string, StoredAccount>();
     const pks = new Map<string, number>();
     for (const g of plan.guards) {
-      const row = reads.accountRow(g.accountId);
+      const row = deferred.get(g.accountId)?.row ?? reads.accountRow(g.accountId);
       if (!row) continue;
       accounts.set(row.id, accountFromRow(row));
       pks.set(row.id, row.pk);
@@ -62,8 +74,13 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
     for (const a of outcome.accounts) {
       const row = accountRowOf(a, pks.get(a.id)!);
-      const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.pk, accounts.get(a.id)!.entryCount);
-      if (Number(changed.changes) !== 1) throw new Error(`account ${a.id} changed under its own commit`);
+      const before = accounts.get(a.id)!.entryCount;
+      if (!deferring) writeAccount(row, before);
+      else {
+        const pending = deferred.get(a.id);
+        if (pending) pending.row = row;
+        else deferred.set(a.id, { row, before });
+      }
       reads.accounts.put(row);
     }
     // A transaction is written up to three times (its row, its idempotency record, its event): serialised once.
@@ -87,6 +104,16 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
 
   return {
     commit,
+    /** From now on, collects account rows for {@link writeDeferred} (true), or writes them at once (false). */
+    deferAccountRows(on: boolean): void {
+      deferring = on;
+      deferred.clear();
+    },
+    /** Writes every collected account row; throws, as a change would, if a row moved under the batch. */
+    writeDeferred(): void {
+      for (const { row, before } of deferred.values()) writeAccount(row, before);
+      deferred.clear();
+    },
     createUser: (u: StoredUser, event?: NewEvent | null) => withEvent(Number(insertUser.run(u.id, u.username, u.usernameKey, u.passwordHash, u.credentialVersion, u.createdAt.getTime()).changes) === 1, event),
     updatePassword(id: string, hash: string, version: number, expected?: { passwordHash: string; credentialVersion: number }, event?: NewEvent | null) {
       reads.forgetUser(id);
@@ -222,7 +249,16 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
     queue = [];
     try {
       begin.run();
-      const failed = runChanges(batch, false);
+      writer.deferAccountRows(true);
+      let failed = runChanges(batch, false);
+      if (!failed) {
+        try {
+          writer.writeDeferred();
+        } catch (error) {
+          failed = { error };
+        }
+      }
+      writer.deferAccountRows(false);
       if (failed) {
         // Nothing of the batch stays: not its rows, not the account rows it cached. Every change runs again from
         // the committed state; changes are pure functions of it, so each computes what it would have.

@@ -4,7 +4,6 @@ import type { SqlDatabase } from './driver.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
-const PK = '(SELECT pk FROM accounts WHERE id = ?)';
 
 /** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
 export function createReads(db: SqlDatabase) {
@@ -20,10 +19,9 @@ export function createReads(db: SqlDatabase) {
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
   const expired = q("SELECT body FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?");
-  const page = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
-  const lastAtOrBefore = q(`SELECT sequence FROM entries WHERE account_pk = ${PK} AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`);
-  const firstAtOrAfter = q(`SELECT sequence FROM entries WHERE account_pk = ${PK} AND created_at >= ? ORDER BY created_at, sequence LIMIT 1`);
-  const at = q(`${ENTRY} WHERE e.account_pk = ${PK} AND e.created_at <= ? ORDER BY e.created_at DESC, e.sequence DESC LIMIT 1`);
+  const page = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
+  const timeOf = q('SELECT created_at FROM entries WHERE account_pk = ? AND sequence = ?');
+  const entry = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence = ?`);
   const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
   const pendingHolds = q("SELECT count(*) AS n FROM holds WHERE status = 'pending'");
@@ -55,6 +53,20 @@ export function createReads(db: SqlDatabase) {
       users.set(id, row);
     }
     return row;
+  };
+  /**
+   * The newest sequence of the account's entries committed at or before `ms` (0 if none): a binary search over the
+   * primary key, since an account's entry times never go backwards as its sequence rises.
+   */
+  const lastSequenceAtOrBefore = (row: AccountRow, ms: number): number => {
+    let lo = 1;
+    let hi = row.entry_count;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((timeOf.get(row.pk, mid) as { created_at: number }).created_at <= ms) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi;
   };
   const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
 
@@ -89,11 +101,14 @@ export function createReads(db: SqlDatabase) {
     entries(accountId: string, query: EntryQuery): LedgerEntry[] {
       // Times never go backwards as sequence rises, so a time range is a sequence range: two index lookups, then
       // one primary-key range, whatever the history's length.
-      let hi = query.beforeSequence === null ? Number.MAX_SAFE_INTEGER : query.beforeSequence - 1;
+      const row = accountRow(accountId);
+      if (!row) return [];
+      let hi = Math.min(row.entry_count, query.beforeSequence === null ? Number.MAX_SAFE_INTEGER : query.beforeSequence - 1);
       let lo = 1;
-      if (query.to) hi = Math.min(hi, (lastAtOrBefore.get(accountId, query.to.getTime()) as { sequence: number } | undefined)?.sequence ?? 0);
-      if (query.from) lo = (firstAtOrAfter.get(accountId, query.from.getTime()) as { sequence: number } | undefined)?.sequence ?? Number.MAX_SAFE_INTEGER;
-      return lo > hi ? [] : (page.all(accountId, lo, hi, query.limit) as EntryRow[]).map(entryFromRow);
+      if (query.to) hi = Math.min(hi, lastSequenceAtOrBefore(row, query.to.getTime()));
+      // Times are whole milliseconds: the first entry at or after `from` follows the last one before it.
+      if (query.from) lo = lastSequenceAtOrBefore(row, query.from.getTime() - 1) + 1;
+      return lo > hi ? [] : (page.all(row.pk, lo, hi, query.limit) as EntryRow[]).map(entryFromRow);
     },
     operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
@@ -103,7 +118,11 @@ export function createReads(db: SqlDatabase) {
     },
     consumer: (name: string): EventConsumer | null => one(consumer.get(name), consumerFromRow),
     consumers: (): EventConsumer[] => (consumers.all() as ConsumerRow[]).map(consumerFromRow),
-    entryAt: (accountId: string, when: Date): LedgerEntry | null => one(at.get(accountId, when.getTime()), entryFromRow),
+    entryAt(accountId: string, when: Date): LedgerEntry | null {
+      const row = accountRow(accountId);
+      const sequence = row ? lastSequenceAtOrBefore(row, when.getTime()) : 0;
+      return sequence === 0 ? null : one(entry.get(row!.pk, sequence), entryFromRow);
+    },
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {
         yield { account: accountFromRow(row), entries: (all.all(row.pk) as EntryRow[]).map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };

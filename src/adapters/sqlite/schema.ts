@@ -129,6 +129,12 @@ const MIGRATIONS: string[] = [
    INSERT INTO idempotency_records (id, fingerprint, body) SELECT row_number() OVER (ORDER BY scope, key), fingerprint, body FROM idempotency;
    INSERT INTO idempotency_keys (scope, key, record) SELECT scope, key, row_number() OVER (ORDER BY scope, key) FROM idempotency;
    DROP TABLE idempotency;`,
+  // No index of entries by time. An account's entry times never go backwards as its sequence rises (the core
+  // commits an entry no earlier than the account's newest), so a time is found by a binary search over the
+  // primary key: about 23 point lookups at 5M entries in one account. Every entry's insert wrote the index too: a
+  // second B-tree insert and its own leaf pages in each group commit's WAL frames (measured: durable deposits
+  // from 64 callers, three alternating runs each, 17,900/s with the index and 19,600/s without).
+  `DROP INDEX entries_by_time;`,
 ];
 
 /** The schema version this release writes. */

@@ -226,7 +226,9 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
   const touched = [...after.values()].filter((a) => a.ownerId !== null).map(publicAccount);
   // The record shares the outcome's objects (nothing stored is ever mutated; every read copies): a store keeps one
   // transaction object, and an adapter serialises it once (`createJsonParts`).
-  const record: IdempotencyRecord | null = plan.idempotency && { ...plan.idempotency, transaction, hold: createdHold ?? hold, accounts: touched, createdAt: committedAt };
+  // Field by field, not a spread of the claim: a spread took V8's generic copy (5 % of a keyed HTTP deposit's CPU).
+  const claim = plan.idempotency;
+  const record: IdempotencyRecord | null = claim && { scope: claim.scope, key: claim.key, fingerprint: claim.fingerprint, transaction, hold: createdHold ?? hold, accounts: touched, createdAt: committedAt };
   const outcome: CommitOutcome = {
     committedAt,
     accounts: [...after.values()],

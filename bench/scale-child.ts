@@ -2,10 +2,11 @@
 // users get it (events on, idempotency and validation as always) on
 // SCALE_STORE (memory or sqlite) with one user owning SCALE_ACCOUNTS accounts grows its ledger by deposits from
 // 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and prints one JSON line: the
-// segment's deposit rate and p99, the longest event-loop stall while growing, GET /balance, history page and
+// segment's deposit rate and p99, the longest event-loop stall while growing (and each gap over 50 ms, with the
+// host's steal time during it), GET /balance, history page and
 // balanceAt p99s, resident memory, and (SQLite) the time a fresh standalone server takes to answer its first request.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -49,10 +50,40 @@ async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<nu
   return p99(samples);
 }
 
+/** Steal time of each CPU so far, in ms: time the hypervisor ran something else on it (Linux `/proc/stat`). */
+function stealMs(): number[] | null {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l)).map((l) => Number(l.trim().split(/\s+/)[8]) * 10);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every event-loop gap over 50 ms while growing, with the steal time of the most-stolen CPU during it: a stall
+ * with as much steal is the virtual machine being paused by its host, not storage. A 5 ms timer, as the
+ * histogram's; `/proc/stat` read on each tick (about 20 µs).
+ */
+function watchGaps() {
+  const gaps: Array<{ ms: number; stealMs: number | null }> = [];
+  let last = performance.now();
+  let steal = stealMs();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const stolen = stealMs();
+    const ms = now - last - 5;
+    if (ms > 50) gaps.push({ ms: Math.round(ms * 10) / 10, stealMs: stolen && steal ? Math.max(...stolen.map((s, i) => s - steal![i]!)) : null });
+    last = now;
+    steal = stolen;
+  }, 5);
+  return { stop: () => (clearInterval(timer), gaps) };
+}
+
 /** Grows the ledger to `target` entries (two per deposit: the account's and the settlement account's). */
 async function grow(bank: Bank, me: Principal, from: number, target: number) {
   const stalls = monitorEventLoopDelay({ resolution: 5 });
   stalls.enable();
+  const gaps = store === 'sqlite' ? watchGaps() : null;
   let entries = from;
   let next = 0;
   const latencies: number[] = [];
@@ -74,10 +105,11 @@ async function grow(bank: Bank, me: Principal, from: number, target: number) {
     }),
   );
   stalls.disable();
+  const longGaps = gaps?.stop() ?? [];
   const deposits = (target - from) / 2;
   // The memory store answers in microtasks, so the growth loop itself never yields to the event loop: no stall
   // caused by storage can be told apart there, and none is reported.
-  return { depositsPerSecond: deposits / ((performance.now() - started) / 1000), depositP99Ms: p99(latencies), maxStallMs: store === 'sqlite' ? stalls.max / 1e6 : null };
+  return { depositsPerSecond: deposits / ((performance.now() - started) / 1000), depositP99Ms: p99(latencies), maxStallMs: store === 'sqlite' ? stalls.max / 1e6 : null, longGaps };
 }
 
 function listen(bank: Bank): Promise<Server> {

@@ -17,6 +17,8 @@ interface Point {
   depositP99Ms: number;
   /** Null on memory, whose growth loop never yields to the event loop. */
   maxStallMs: number | null;
+  /** SQLite: each event-loop gap over 50 ms while growing, with the most-stolen CPU's steal time during it. */
+  longGaps?: Array<{ ms: number; stealMs: number | null }>;
   balanceP99Ms: number;
   historyP99Ms: number;
   balanceAtP99Ms: number;
@@ -62,6 +64,10 @@ const MEASURES: Array<[keyof Point, string, string, (p: Point) => number | null]
   ['restartMs', 'Standalone server: start to first answered request', 'ms', (p) => p.restartMs],
 ];
 
+/** A segment's gaps over 50 ms, each with the steal time during it: `283 ms (steal 270 ms)`. */
+const gapsOf = (p: Point): string =>
+  p.longGaps === undefined ? '–' : p.longGaps.length === 0 ? 'none' : p.longGaps.map((g) => `${fmt(g.ms, 1)} ms (steal ${g.stealMs === null ? '?' : `${fmt(g.stealMs)} ms`})`).join(', ');
+
 function report(all: Point[][]): void {
   mkdirSync(results, { recursive: true });
   const name = (s: Point[]) => `${s[0]!.store}, ${s[0]!.accounts === 1 ? '1 account' : `${fmt(s[0]!.accounts)} accounts`}`;
@@ -71,10 +77,10 @@ function report(all: Point[][]): void {
       .map((s) => ({ name: name(s), points: s.map((p): [number, number] => [p.entries, value(p)!]) }));
     if (lines.length) writeFileSync(new URL(`scale-${key}.svg`, results), lineChart(title, unit, lines));
   }
-  const header = '| store | accounts | entries | deposits/s | deposit p99 | longest stall | GET /balance p99 | history p99 | balanceAt p99 | RSS | JS heap | restart |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const header = '| store | accounts | entries | deposits/s | deposit p99 | longest stall | gaps over 50 ms (host steal during each) | GET /balance p99 | history p99 | balanceAt p99 | RSS | JS heap | restart |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const ms = (n: number) => `${fmt(n, 2)} ms`;
   const rows = all.flat().map((p) =>
-    `| ${p.store} | ${fmt(p.accounts)} | ${fmt(p.entries)} | ${fmt(p.depositsPerSecond)} | ${ms(p.depositP99Ms)} | ${p.maxStallMs === null ? '–' : ms(p.maxStallMs)} | ${ms(p.balanceP99Ms)} | ${ms(p.historyP99Ms)} | ${ms(p.balanceAtP99Ms)} | ${fmt(p.rssBytes / 2 ** 20)} MiB | ${fmt(p.heapBytes / 2 ** 20)} MiB | ${p.restartMs === null ? '–' : ms(p.restartMs)} |`,
+    `| ${p.store} | ${fmt(p.accounts)} | ${fmt(p.entries)} | ${fmt(p.depositsPerSecond)} | ${ms(p.depositP99Ms)} | ${p.maxStallMs === null ? '–' : ms(p.maxStallMs)} | ${gapsOf(p)} | ${ms(p.balanceP99Ms)} | ${ms(p.historyP99Ms)} | ${ms(p.balanceAtP99Ms)} | ${fmt(p.rssBytes / 2 ** 20)} MiB | ${fmt(p.heapBytes / 2 ** 20)} MiB | ${p.restartMs === null ? '–' : ms(p.restartMs)} |`,
   );
   writeFileSync(new URL('scale-points.md', results), `# How cost grows with history\n\nRun: ${new Date().toISOString()} (\`npm run bench scale\`).\n\n${header}\n${rows.join('\n')}\n`);
 }
@@ -88,10 +94,11 @@ export async function scaleScenarios(): Promise<Row[]> {
   const mib = (n: number) => `${fmt(n / 2 ** 20)} MiB`;
   const at = `at ${fmt(top.entries)} entries`;
   const stall = Math.max(...sqlite.map((p) => p.maxStallMs!));
+  const gaps = sqlite.filter((p) => p.longGaps?.length).map((p) => `to ${fmt(p.entries)}: ${gapsOf(p)}`);
   return [
     { scenario: `SQLite resident memory ${at}`, measured: mib(top.rssBytes), baseline: `${mib(at100k.rssBytes)} at ${fmt(at100k.entries)} entries`, ratio: top.rssBytes / at100k.rssBytes, target: '≤ 300 MB and ≤ 1.5×', met: top.rssBytes <= 300e6 && top.rssBytes / at100k.rssBytes <= 1.5 },
     { scenario: `SQLite restart to the first answered request ${at}`, measured: `${fmt(top.restartMs!)} ms`, baseline: '2,000 ms budget', ratio: top.restartMs! / 2000, target: '≤ 2 s', met: top.restartMs! <= 2000 },
-    { scenario: `SQLite longest event-loop stall while growing to ${fmt(top.entries)} entries`, measured: `${fmt(stall, 1)} ms`, baseline: '50 ms budget', ratio: stall / 50, target: '≤ 50 ms', met: stall <= 50 },
+    { scenario: `SQLite longest event-loop stall while growing to ${fmt(top.entries)} entries`, measured: `${fmt(stall, 1)} ms`, baseline: '50 ms budget', ratio: stall / 50, target: '≤ 50 ms', met: stall <= 50, note: gaps.length ? `gaps over 50 ms ${gaps.join('; ')}` : 'no gap over 50 ms seen by the 5 ms sampler' },
     { scenario: `SQLite history page p99 ${at}`, measured: `${fmt(top.historyP99Ms, 2)} ms`, baseline: '5 ms budget', ratio: top.historyP99Ms / 5, target: '≤ 5 ms', met: top.historyP99Ms <= 5 },
     { scenario: `SQLite balanceAt p99 ${at}`, measured: `${fmt(top.balanceAtP99Ms, 2)} ms`, baseline: '5 ms budget', ratio: top.balanceAtP99Ms / 5, target: '≤ 5 ms', met: top.balanceAtP99Ms <= 5 },
   ];

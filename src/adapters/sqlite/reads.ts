@@ -99,8 +99,8 @@ export function createReads(db: SqlDatabase) {
     pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,
     expiredHolds: (when: Date, limit: number): Hold[] => bodies(expired.all(when.getTime(), limit), holdFromBody),
     entries(accountId: string, query: EntryQuery): LedgerEntry[] {
-      // Times never go backwards as sequence rises, so a time range is a sequence range: two index lookups, then
-      // one primary-key range, whatever the history's length.
+      // Times never go backwards as sequence rises, so a time range is a sequence range: two binary searches of
+      // the primary key, then one primary-key range, whatever the history's length.
       const row = accountRow(accountId);
       if (!row) return [];
       let hi = Math.min(row.entry_count, query.beforeSequence === null ? Number.MAX_SAFE_INTEGER : query.beforeSequence - 1);

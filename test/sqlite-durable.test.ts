@@ -173,18 +173,20 @@ describe('sqlite adapter: durability and ownership', () => {
     await again.close();
   });
 
-  it('answers history pages and balanceAt from primary-key lookups, never a scan of the ledger, and keeps no index of entries by time', async () => {
+  it('answers history pages and balanceAt from index lookups, never a scan of the ledger, with one entry in 64 indexed by time', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank } = await seeded(file, 3);
     await bank.close();
     // Whichever driver this run tests (better-sqlite3 on Node 20, node:sqlite on 22 and 24).
     const { db } = await openDatabase(file, (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver, { readOnly: true });
     const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-    // The binary search's probe, and a page: the statements of reads.ts.
-    expect(plan('SELECT created_at FROM entries WHERE account_pk = ? AND sequence = ?', 1, 1)).toMatch(/SEARCH entries USING PRIMARY KEY \(account_pk=\? AND sequence=\?\)/);
+    // A lookup by time (the sparse index, then a short primary-key range), and a page: the statements of reads.ts.
+    expect(plan('SELECT sequence FROM entries WHERE account_pk = ? AND sequence % 64 = 0 AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1', 1, 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_time_sparse \(account_pk=\? AND created_at<\?\)/);
+    expect(plan('SELECT max(sequence) AS sequence FROM entries WHERE account_pk = ? AND sequence BETWEEN ? AND ? AND created_at <= ?', 1, 0, 63, 1)).toMatch(/SEARCH entries USING PRIMARY KEY \(account_pk=\? AND sequence>\? AND sequence<\?\)/);
     expect(plan('SELECT * FROM entries e WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 1, 1, 2)).toMatch(/SEARCH e USING PRIMARY KEY/);
     expect(plan('SELECT * FROM entries e WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 1, 1, 2)).not.toMatch(/SCAN/);
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").all()).toEqual([]);
+    // Only one entry in 64 is indexed by time.
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").all()).toEqual([{ name: 'entries_by_time_sparse' }]);
     db.close();
     expect(existsSync(`${file}-lock`)).toBe(true);
     expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');

@@ -1,6 +1,7 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
+import { TIME_INDEX_STRIDE } from './schema.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
@@ -20,7 +21,12 @@ export function createReads(db: SqlDatabase) {
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
   const expired = q("SELECT body FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?");
   const page = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
-  const timeOf = q('SELECT created_at FROM entries WHERE account_pk = ? AND sequence = ?');
+  // The partial index's condition is repeated word for word: SQLite uses a partial index only for a query whose
+  // WHERE implies it.
+  const lastIndexedAtOrBefore = q(
+    `SELECT sequence FROM entries WHERE account_pk = ? AND sequence % ${TIME_INDEX_STRIDE} = 0 AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`,
+  );
+  const lastInRangeAtOrBefore = q('SELECT max(sequence) AS sequence FROM entries WHERE account_pk = ? AND sequence BETWEEN ? AND ? AND created_at <= ?');
   const entry = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence = ?`);
   const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
@@ -55,18 +61,15 @@ export function createReads(db: SqlDatabase) {
     return row;
   };
   /**
-   * The newest sequence of the account's entries committed at or before `ms` (0 if none): a binary search over the
-   * primary key, since an account's entry times never go backwards as its sequence rises.
+   * The newest sequence of the account's entries committed at or before `ms` (0 if none). An account's entry times
+   * never go backwards as its sequence rises, so it lies within the stride after the last indexed entry at or
+   * before `ms` (see migration 6): one index descent, then a primary-key range of at most 64 rows.
    */
   const lastSequenceAtOrBefore = (row: AccountRow, ms: number): number => {
-    let lo = 1;
-    let hi = row.entry_count;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((timeOf.get(row.pk, mid) as { created_at: number }).created_at <= ms) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
+    const indexed = (lastIndexedAtOrBefore.get(row.pk, ms) as { sequence: number } | undefined)?.sequence ?? 0;
+    const found = (lastInRangeAtOrBefore.get(row.pk, indexed, indexed + TIME_INDEX_STRIDE - 1, ms) as { sequence: number | null }).sequence;
+    // The range starts at the indexed entry itself, so only an account with none at or before `ms` finds none.
+    return found ?? 0;
   };
   const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
 
@@ -99,8 +102,8 @@ export function createReads(db: SqlDatabase) {
     pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,
     expiredHolds: (when: Date, limit: number): Hold[] => bodies(expired.all(when.getTime(), limit), holdFromBody),
     entries(accountId: string, query: EntryQuery): LedgerEntry[] {
-      // Times never go backwards as sequence rises, so a time range is a sequence range: two binary searches of
-      // the primary key, then one primary-key range, whatever the history's length.
+      // Times never go backwards as sequence rises, so a time range is a sequence range: two lookups by time,
+      // then one primary-key range, whatever the history's length.
       const row = accountRow(accountId);
       if (!row) return [];
       let hi = Math.min(row.entry_count, query.beforeSequence === null ? Number.MAX_SAFE_INTEGER : query.beforeSequence - 1);

@@ -105,11 +105,11 @@ async function grow(bank: Bank, me: Principal, from: number, target: number) {
     }),
   );
   stalls.disable();
-  const longGaps = gaps?.stop() ?? [];
+  const longGaps = gaps?.stop();
   const deposits = (target - from) / 2;
   // The memory store answers in microtasks, so the growth loop itself never yields to the event loop: no stall
   // caused by storage can be told apart there, and none is reported.
-  return { depositsPerSecond: deposits / ((performance.now() - started) / 1000), depositP99Ms: p99(latencies), maxStallMs: store === 'sqlite' ? stalls.max / 1e6 : null, longGaps };
+  return { depositsPerSecond: deposits / ((performance.now() - started) / 1000), depositP99Ms: p99(latencies), maxStallMs: store === 'sqlite' ? stalls.max / 1e6 : null, ...(gaps ? { longGaps } : {}) };
 }
 
 function listen(bank: Bank): Promise<Server> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { sqliteAdapter } from 'bankcore/sqlite';
-import { acct, makeBank, passwordOf, userIn } from './support/bank.js';
+import { acct, depositsOf1, makeBank, passwordOf, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
 
 // Every worker thread this file's code starts, so that a test can stop the checkpoint worker the way a crash of
@@ -34,10 +34,7 @@ describe('sqlite adapter: a store whose checkpoint worker stopped', () => {
     await started[0]!.terminate();
 
     // About 100 MB of WAL frames if nothing checkpointed it (see the bounded-WAL test in sqlite-durable).
-    let left = 60_000;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (left-- > 0) await bank.deposit(me, { account: acct('F001'), amount: 1 });
-    }));
+    await depositsOf1(bank, me, acct('F001'), 60_000);
     expect(statSync(`${file}-wal`).size).toBeLessThan(48 * 2 ** 20);
     expect((await bank.getAccount(me, acct('F001'))).balance).toBe(60_001);
     expect((await bank.verify()).problems).toEqual([]);

@@ -2,23 +2,16 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBankError, type Bank, type LedgerEntry, type Principal } from 'bankcore';
+import { isBankError, type LedgerEntry } from 'bankcore';
 import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { createWalSync } from '../src/adapters/sqlite/wal-sync.js';
 import { checkInBackground } from '../src/adapters/sqlite/checkpointer.js';
 import { checkIntegrity, HISTORY_TABLES } from '../src/adapters/sqlite/open.js';
-import { acct, makeBank, userIn } from './support/bank.js';
+import { acct, depositsOf1, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
 import { freshDataDir } from './support/data-dir.js';
 
-/** `count` deposits of 1 into D001 from 64 concurrent callers. */
-async function depositsOf1(bank: Bank, me: Principal, count: number): Promise<void> {
-  let left = count;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (left-- > 0) await bank.deposit(me, { account: acct('D001'), amount: 1 });
-  }));
-}
 
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { code: string; message: string });
 
@@ -261,7 +254,7 @@ describe('sqlite adapter: durability and ownership', () => {
     const { bank, me } = await seeded(file, 1);
     // About 100 MB of WAL frames if nothing checkpointed it (a deposit writes about 1.7 KB of pages, and each
     // group commit rewrites the pages it shares with the last one).
-    await depositsOf1(bank, me, 60_000);
+    await depositsOf1(bank, me, acct('D001'), 60_000);
     expect(statSync(`${file}-wal`).size).toBeLessThan(48 * 2 ** 20);
     expect((await bank.getAccount(me, acct('D001'))).balance).toBe(60_001);
     expect((await bank.verify()).problems).toEqual([]);
@@ -271,7 +264,7 @@ describe('sqlite adapter: durability and ownership', () => {
   it('cuts a WAL that a long reader made grow back to 16 MiB once the reader is gone (the checkpoint worker truncates it)', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank, me } = await seeded(file, 1);
-    const deposits = (count: number) => depositsOf1(bank, me, count);
+    const deposits = (count: number) => depositsOf1(bank, me, acct('D001'), count);
     // A reader's snapshot (the integrity check beside a serving store holds one for seconds) stops any checkpoint
     // from restarting the WAL, so the log grows past its bound meanwhile.
     const { db: reader } = await openDatabase(file, 'auto');

@@ -1,4 +1,4 @@
-import type { Bank, BankOptions } from 'bankcore';
+import type { AccountRef, Bank, BankOptions, Principal } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { passwordOf, signUp, TEST_SECRET, testBank } from 'bankcore/testing';
 
@@ -26,4 +26,12 @@ export async function bankErrorOf(promise: Promise<unknown>): Promise<{ code: st
     return error as { code: string; message: string; details?: unknown };
   }
   throw new Error('expected a rejection');
+}
+
+/** `count` deposits of 1 into `account` from 64 concurrent callers: sustained writes, many per group commit. */
+export async function depositsOf1(bank: Bank, me: Principal, account: AccountRef, count: number): Promise<void> {
+  let left = count;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (left-- > 0) await bank.deposit(me, { account, amount: 1 });
+  }));
 }

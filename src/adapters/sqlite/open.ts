@@ -15,9 +15,10 @@ export function configure(db: SqlDatabase): void {
   // change survives a crash of the process or of the machine, as at FULL.
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
-  // 32 MiB of page cache instead of SQLite's 2 MiB: with many active accounts every group commit touches one index
-  // leaf per account in each of the entries' two B-trees; measured with 1,000 accounts at 1M entries, deposits
-  // went from 8,300/s to 9,900/s and their p99 from 62 to 44 ms (`npm run bench scale`'s child, one run each).
+  // 32 MiB of page cache instead of SQLite's 2 MiB: with many active accounts every group commit touches one leaf
+  // per account of the entries' B-tree (and, before schema 6, of a full index by time); measured then with 1,000
+  // accounts at 1M entries, deposits went from 8,300/s to 9,900/s and their p99 from 62 to 44 ms (`npm run bench
+  // scale`'s child, one run each).
   db.exec('PRAGMA cache_size = -32768');
   checkpointOnEventLoop(db);
 }

@@ -124,7 +124,7 @@ export function createReads(db: SqlDatabase) {
     entryAt(accountId: string, when: Date): LedgerEntry | null {
       const row = accountRow(accountId);
       const sequence = row ? lastSequenceAtOrBefore(row, when.getTime()) : 0;
-      return sequence === 0 ? null : one(entry.get(row!.pk, sequence), entryFromRow);
+      return row && sequence > 0 ? one(entry.get(row.pk, sequence), entryFromRow) : null;
     },
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {

@@ -1,15 +1,15 @@
 import { BankError } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 
+/** One entry in this many is in the index of entries by time: migration 6's stride, which never changes. */
+export const TIME_INDEX_STRIDE = 64;
+
 /**
  * Forward migrations, in order: migration N brings the database to `schema_version` N. A released migration is
  * never edited; a change is a new one. Amounts and times are INTEGERs (minor units, epoch milliseconds). Entries
  * name their account by its integer `pk`: the ledger's two largest B-trees then carry 8-byte keys, not 36-byte
  * ids (an entry's insert costs a third as much).
  */
-/** One entry in this many is in the index of entries by time: migration 6's stride, which never changes. */
-export const TIME_INDEX_STRIDE = 64;
-
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (
      id TEXT PRIMARY KEY,

@@ -10,7 +10,7 @@ import { memoryAdapter } from 'bankcore/memory';
 import { mongodbAdapter } from 'bankcore/mongodb';
 import { sqliteAdapter } from 'bankcore/sqlite';
 import { startMongoDouble } from '../test/support/mongo-double/server.js';
-import { fmt, opsPerSecond, type Row } from './lib.js';
+import { alternated, fmt, opsPerSecond, type Row } from './lib.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const CLIENTS = 32;
@@ -29,19 +29,14 @@ async function depositRate(storage: StorageAdapter, events: boolean): Promise<nu
   return rate;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 async function compare(label: string, make: () => { storage: StorageAdapter; done?: () => void }): Promise<Row> {
-  const on: number[] = [];
-  const off: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    for (const [events, into] of [[false, off], [true, on]] as const) {
-      const { storage, done } = make();
-      into.push(await depositRate(storage, events));
-      done?.();
-    }
-  }
-  const [withEvents, without] = [median(on), median(off)];
+  const rate = async (events: boolean) => {
+    const { storage, done } = make();
+    const r = await depositRate(storage, events);
+    done?.();
+    return r;
+  };
+  const { subject: withEvents, baseline: without } = await alternated(3, () => rate(true), () => rate(false));
   return {
     scenario: `${CLIENTS} concurrent deposits with their events (${label})`,
     measured: `${fmt(withEvents)}/s deposits = ${fmt(withEvents)} events/s`,

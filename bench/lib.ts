@@ -12,6 +12,27 @@ export interface Row {
   note?: string;
 }
 
+/** The middle value (the upper one of an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Measures `subject` and `baseline` in alternating rounds and answers each side's median, so that a slow spell of
+ * this shared machine falls on both sides rather than on one. Between runs a full GC (when the runner has
+ * `--expose-gc`) collects the run before, whose garbage would otherwise be paid for by the next.
+ */
+export async function alternated(rounds: number, subject: () => Promise<number>, baseline: () => Promise<number>): Promise<{ subject: number; baseline: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const s: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    gc?.();
+    b.push(await baseline());
+    gc?.();
+    s.push(await subject());
+  }
+  return { subject: median(s), baseline: median(b) };
+}
+
 /** Runs `op` in `concurrency` loops for `seconds`; returns completed operations per second. */
 export async function opsPerSecond(op: () => Promise<unknown>, seconds: number, concurrency = 1): Promise<number> {
   const deadline = performance.now() + seconds * 1000;

@@ -9,7 +9,7 @@ import { emptyAccount, newSettlementAccount, type CommitPlan, type StorageAdapte
 import { memoryAdapter } from 'bankcore/memory';
 import { mongodbAdapter } from 'bankcore/mongodb';
 import { startMongoDouble } from '../test/support/mongo-double/server.js';
-import { fmt, opsPerSecond, type Row } from './lib.js';
+import { alternated, fmt, opsPerSecond, type Row } from './lib.js';
 
 const CALLERS = 20;
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
@@ -111,15 +111,8 @@ async function mongoRows(): Promise<Row[]> {
 }
 
 async function memoryRow(): Promise<Row> {
-  // Alternate the two, three rounds each, and compare medians, so a slow spell of the machine falls on both.
-  const withLeg: number[] = [];
-  const without: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    without.push(await run(memoryAdapter(), 'without settlement leg'));
-    withLeg.push(await run(memoryAdapter(), 'with settlement leg'));
-  }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
-  const [m, b] = [median(withLeg), median(without)];
+  // Five rounds: each run retains all it wrote, and when a major GC falls decides much of a 4 s run.
+  const { subject: m, baseline: b } = await alternated(5, () => run(memoryAdapter(), 'with settlement leg'), () => run(memoryAdapter(), 'without settlement leg'));
   return {
     scenario: `${CALLERS} concurrent deposits, ${CALLERS} accounts, with settlement leg (memory)`,
     measured: `${fmt(m)}/s`,

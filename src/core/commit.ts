@@ -87,13 +87,13 @@ export function publicAccount(a: StoredAccount | Account): Account {
   };
 }
 
-/** A deep copy of a transaction (Dates are shared: nothing in bankcore mutates one). */
 /**
  * A copy of a leg, field by field: legs arrive in plans built in many places, and a spread of objects of so many
  * shapes takes V8's generic copy. Measured with `--cpu-prof` over 500,000 memory commits, the core's time for a
  * deposit's settlement leg fell from about 0.35 µs to 0.13 µs.
  */
 const copyLeg = (l: TransactionLeg): TransactionLeg => ({ accountId: l.accountId, bankCode: l.bankCode, accountNumber: l.accountNumber, amount: l.amount });
+/** A deep copy of a transaction (Dates are shared: nothing in bankcore mutates one). */
 export const copyTransaction = (t: Transaction): Transaction => ({ ...t, legs: t.legs.map(copyLeg), metadata: { ...t.metadata } });
 /** A deep copy of a hold. */
 export const copyHold = (h: Hold): Hold => ({ ...h, from: { ...h.from }, to: { ...h.to }, metadata: { ...h.metadata } });

@@ -32,7 +32,7 @@ export interface MemoryState {
    * per entry, and two objects fewer for the collector to trace).
    */
   ledgers: Map<string, CompactLedger>;
-  /** The settlement accounts: their rows are kept here, derived from their legs, never guarded by a plan. */
+  /** The settlement accounts: the store updates their rows from their legs as it applies them (their guards are derived). */
   settlementIds: Set<string>;
   transactions: Map<string, Transaction>;
   holds: Map<string, Hold>;

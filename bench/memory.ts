@@ -7,7 +7,8 @@ const CHILD = `
 import { createBank } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 const settle = async () => { for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); } return process.memoryUsage().rss; };
-const heap = () => process.memoryUsage().heapUsed;
+// The JS heap and the typed arrays' memory outside it: the memory store keeps its ledger's numbers in typed arrays.
+const heap = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
 const storage = memoryAdapter();
 const bank = createBank({ storage, tokens: { secret: 'benchmark-secret-of-at-least-32-bytes!!' }, passwordHashing: { algorithm: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1, insecure: true }, maxAccountsPerUser: 200_000 });
 globalThis.keepAlive = bank; // else V8 may collect the store once the loops no longer use it
@@ -40,9 +41,9 @@ export async function memoryScenarios(): Promise<Row[]> {
   const m = JSON.parse(run.stdout.trim().split('\n').pop()!) as { perAccount: number; perEntry: number; rss: number; heapPerAccount: number; heapPerEntry: number; entries: number };
   if (m.entries !== 10) throw new Error(`expected 10 entries on the first account, found ${m.entries}`);
   return [
-    { scenario: 'resident bytes per account (100,000 accounts)', measured: `${fmt(m.perAccount)} B (JS heap ${fmt(m.heapPerAccount)} B)`, baseline: `RSS ${fmt(m.rss / 2 ** 20)} MiB in all`, ratio: NaN, target: '–', met: null },
+    { scenario: 'resident bytes per account (100,000 accounts)', measured: `${fmt(m.perAccount)} B (JS heap and typed arrays ${fmt(m.heapPerAccount)} B)`, baseline: `RSS ${fmt(m.rss / 2 ** 20)} MiB in all`, ratio: NaN, target: '–', met: null },
     { scenario: 'resident bytes per ledger entry (1,000,000 entries)', measured: `${fmt(m.perEntry)} B`, baseline: '–', ratio: NaN, target: '–', met: null },
     // The memory store is volatile since the journal was retired: there is no restart to measure it after.
-    { scenario: 'JS heap per ledger entry, memory store (1,000,000 entries)', measured: `${fmt(m.heapPerEntry)} B`, baseline: '300 B budget', ratio: m.heapPerEntry / 300, target: '≤ 300 B', met: m.heapPerEntry <= 300 },
+    { scenario: 'JS heap (typed arrays included) per ledger entry, memory store (1,000,000 entries)', measured: `${fmt(m.heapPerEntry)} B`, baseline: '300 B budget', ratio: m.heapPerEntry / 300, target: '≤ 300 B', met: m.heapPerEntry <= 300 },
   ];
 }

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Bank, type Principal } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
@@ -59,25 +59,74 @@ function stealMs(): number[] | null {
   }
 }
 
+/** The event loop's thread so far, in ms: time on a CPU and time runnable but waiting for one (Linux schedstat). */
+function threadMs(): { cpu: number; wait: number } | null {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { cpu: cpu! / 1e6, wait: wait! / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+/** One event-loop gap over 50 ms: how long, and what the thread and the host did during it (ms). */
+export interface Gap {
+  ms: number;
+  /** Steal time of the most-stolen CPU: the host running something else on this virtual machine. */
+  stealMs: number | null;
+  /** The event loop's thread on a CPU: running JavaScript, SQLite, or the collector's pause. */
+  cpuMs: number | null;
+  /** The thread runnable but not running: other threads (or processes) had the CPUs. */
+  waitMs: number | null;
+  /** Collector pauses that began during the gap. */
+  gcMs: number;
+}
+
 /**
- * Every event-loop gap over 50 ms while growing, with the steal time of the most-stolen CPU during it: a stall
- * with as much steal is the virtual machine being paused by its host, not storage. A 5 ms timer, as the
- * histogram's; `/proc/stat` read on each tick (about 20 µs).
+ * Every event-loop gap over 50 ms while growing, with where the time went (see {@link Gap}); the rest of a gap is
+ * the thread asleep in a system call (disk I/O, a lock). A 5 ms timer, as the histogram's; `/proc` read on each
+ * tick (about 30 µs).
  */
 function watchGaps() {
-  const gaps: Array<{ ms: number; stealMs: number | null }> = [];
+  const gaps: Array<Gap & { from: number; to: number }> = [];
+  const pauses: Array<{ at: number; ms: number }> = [];
+  const collector = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ at: e.startTime, ms: e.duration });
+  });
+  collector.observe({ entryTypes: ['gc'] });
   let last = performance.now();
   let steal = stealMs();
+  let thread = threadMs();
   const timer = setInterval(() => {
     const now = performance.now();
     const stolen = stealMs();
+    const threadNow = threadMs();
     const ms = now - last - 5;
-    if (ms > 50) gaps.push({ ms: Math.round(ms * 10) / 10, stealMs: stolen && steal ? Math.max(...stolen.map((s, i) => s - steal![i]!)) : null });
+    if (ms > 50) {
+      gaps.push({
+        ms: round(ms),
+        stealMs: stolen && steal ? Math.max(...stolen.map((s, i) => s - steal![i]!)) : null,
+        cpuMs: threadNow && thread ? round(threadNow.cpu - thread.cpu) : null,
+        waitMs: threadNow && thread ? round(threadNow.wait - thread.wait) : null,
+        gcMs: 0,
+        from: last,
+        to: now,
+      });
+    }
     last = now;
     steal = stolen;
+    thread = threadNow;
   }, 5);
-  return { stop: () => (clearInterval(timer), gaps) };
+  return {
+    stop(): Gap[] {
+      clearInterval(timer);
+      collector.disconnect();
+      return gaps.map(({ from, to, ...gap }) => ({ ...gap, gcMs: round(pauses.filter((p) => p.at >= from && p.at < to).reduce((sum, p) => sum + p.ms, 0)) }));
+    },
+  };
 }
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Grows the ledger to `target` entries (two per deposit: the account's and the settlement account's). */
 async function grow(bank: Bank, me: Principal, from: number, target: number) {
@@ -174,6 +223,6 @@ for (const target of checkpoints) {
     bank = await openBank();
     me = await bank.authenticate(accessToken);
   }
-  console.log(JSON.stringify({ store, accounts: accountCount, entries, ...growth, ...measured, rssBytes: memory.rss, heapBytes: memory.heapUsed, restartMs }));
+  console.log(JSON.stringify({ store, accounts: accountCount, entries, ...growth, ...measured, rssBytes: memory.rss, heapBytes: memory.heapUsed + memory.arrayBuffers, restartMs }));
 }
 await bank.close();

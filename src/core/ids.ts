@@ -52,3 +52,17 @@ export function newId(): string {
   }
   return ascii.decode(out);
 }
+
+/**
+ * Bytes as lowercase hex, in one flat string. `bytesToHex` of @noble/hashes appends a character pair at a time,
+ * which leaves a tree of about 30 concatenations in the heap: an idempotency record keeps its request's digest for
+ * as long as the store keeps the record, and that tree was about 900 heap bytes of each keyed movement's record.
+ */
+export function hexOf(bytes: Uint8Array): string {
+  const text = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    text[2 * i] = HEX.charCodeAt(bytes[i]! >> 4);
+    text[2 * i + 1] = HEX.charCodeAt(bytes[i]! & 15);
+  }
+  return ascii.decode(text);
+}

@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { newSettlementAccount, publicAccount, settlementId } from './commit.js';
 import { BankError } from './errors.js';
+import { hexOf } from './ids.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
 import type { Account, AccountRef, AccountStatus, Hold, Metadata, Transaction, TransactionLeg, TransactionType } from './types.js';
@@ -59,7 +59,7 @@ const utf8 = new TextEncoder();
 
 /** A digest of a request, computed only when there is an idempotency key to guard. */
 export function fingerprint(key: string | undefined, payload: () => unknown): string {
-  return key === undefined ? '' : bytesToHex(sha256(utf8.encode(JSON.stringify(payload()))));
+  return key === undefined ? '' : hexOf(sha256(utf8.encode(JSON.stringify(payload()))));
 }
 
 function keyReused(): BankError {

@@ -1,34 +1,93 @@
-import { eventPayloadJson, storedEvent, type EventConsumer, type EventPage, type NewEvent, type WebhookSettings } from 'bankcore';
+import { eventPayloadJson, publicAccount, storedEvent, type Account, type AccountStatus, type EventConsumer, type EventPage, type NewEvent, type StoredAccount, type WebhookSettings } from 'bankcore';
+import { bytes, floats, IdColumn, Interned, internString, words } from './columns.js';
+import type { TransactionTable } from './transactions.js';
 
-/** The memory adapter's event log: kept events in position order, with no gaps, and the named consumers. */
-export interface MemoryEventLog {
-  /** The event at position `prunedThrough + 1 + i`, holding the change's own objects (serialised on read). */
-  events: NewEvent[];
-  prunedThrough: number;
-  lastPosition: number;
-  consumers: Map<string, EventConsumer>;
-}
+/** An account's public row as it was right after an event: what `transaction.posted` payloads carry. */
+type AccountRow = (id: string) => StoredAccount;
 
-export const emptyEventLog = (): MemoryEventLog => ({ events: [], prunedThrough: 0, lastPosition: 0, consumers: new Map() });
+const STATUSES: readonly AccountStatus[] = ['active', 'frozen', 'closed'];
 
-/** Appends an event with the next position; called inside the same synchronous step as the change it records. */
-export function appendEvent(log: MemoryEventLog, event: NewEvent | null): void {
-  if (!event) return;
-  log.lastPosition += 1;
-  log.events.push(event);
-}
+/**
+ * The memory adapter's event log: events in position order, with no gaps, and the named consumers. The common
+ * `transaction.posted` is kept in columns (its id, its transaction's row, and its accounts' changing fields) and
+ * rebuilt on read; every other event keeps the change's own objects. Either is serialised only when read.
+ */
+export class MemoryEventLog {
+  prunedThrough = 0;
+  lastPosition = 0;
+  readonly consumers = new Map<string, EventConsumer>();
+  private readonly objects = new Map<number, NewEvent>();
+  // Per position, at index position - 1: the id, the transaction's row, and the first of its account rows.
+  private readonly ids = new IdColumn({ indexed: false });
+  private readonly txRow = words();
+  private readonly firstAccount = words();
+  private readonly accountIds = new Interned();
+  private readonly account = words();
+  private readonly balance = floats();
+  private readonly pending = floats();
+  private readonly overdraftLimit = floats();
+  private readonly entryCount = floats();
+  private readonly status = bytes();
 
-export function readEvents(log: MemoryEventLog, after: number, limit: number): EventPage {
-  const start = Math.max(0, after - log.prunedThrough);
-  const events = log.events.slice(start, start + limit).map((e, i) => storedEvent(e, eventPayloadJson(e), log.prunedThrough + start + i + 1));
-  return { events, prunedThrough: log.prunedThrough, lastPosition: log.lastPosition };
-}
+  /**
+   * Appends an event with the next position; called inside the same synchronous step as the change it records.
+   * `txRow` is the row of the transaction the change stored, when the event carries that very object.
+   */
+  append(event: NewEvent | null, txRow: number | null = null): void {
+    if (!event) return;
+    this.lastPosition += 1;
+    this.ids.push(event.id);
+    this.firstAccount.push(this.account.length);
+    if (event.type !== 'transaction.posted' || txRow === null) {
+      this.txRow.push(0);
+      this.objects.set(this.lastPosition, event);
+      return;
+    }
+    this.txRow.push(txRow);
+    for (const a of (event.payload as { accounts: Account[] }).accounts) {
+      this.account.push(internString(this.accountIds, a.id));
+      this.balance.push(a.balance);
+      this.pending.push(a.pending);
+      this.overdraftLimit.push(a.overdraftLimit);
+      this.entryCount.push(a.entryCount);
+      this.status.push(STATUSES.indexOf(a.status));
+    }
+  }
 
-export function pruneEvents(log: MemoryEventLog, through: number): void {
-  const upTo = Math.min(through, log.lastPosition);
-  if (upTo <= log.prunedThrough) return;
-  log.events.splice(0, upTo - log.prunedThrough);
-  log.prunedThrough = upTo;
+  read(after: number, limit: number, transactions: TransactionTable, accountRow: AccountRow): EventPage {
+    const events = [];
+    for (let position = Math.max(after, this.prunedThrough) + 1; position <= this.lastPosition && events.length < limit; position++) {
+      const e = this.objects.get(position) ?? this.posted(position, transactions, accountRow);
+      events.push(storedEvent(e, eventPayloadJson(e), position));
+    }
+    return { events, prunedThrough: this.prunedThrough, lastPosition: this.lastPosition };
+  }
+
+  prune(through: number): void {
+    const upTo = Math.min(through, this.lastPosition);
+    if (upTo <= this.prunedThrough) return;
+    for (const position of this.objects.keys()) {
+      if (position > upTo) break;
+      this.objects.delete(position);
+    }
+    const firstKeptAccount = upTo < this.lastPosition ? this.firstAccount.get(upTo) : this.account.length;
+    for (const c of [this.ids, this.txRow, this.firstAccount]) c.dropBefore(upTo);
+    for (const c of [this.account, this.balance, this.pending, this.overdraftLimit, this.entryCount, this.status]) c.dropBefore(firstKeptAccount);
+    this.prunedThrough = upTo;
+  }
+
+  /** The `transaction.posted` event at `position`, rebuilt: the transaction as posted, the accounts right after. */
+  private posted(position: number, transactions: TransactionTable, accountRow: AccountRow): NewEvent {
+    const i = position - 1;
+    const transaction = transactions.at(this.txRow.get(i), true);
+    const end = position < this.lastPosition ? this.firstAccount.get(i + 1) : this.account.length;
+    const accounts: Account[] = [];
+    for (let r = this.firstAccount.get(i); r < end; r++) {
+      const row = accountRow(this.accountIds.value(this.account.get(r)));
+      accounts.push(publicAccount({ ...row, balance: this.balance.get(r), pending: this.pending.get(r), status: STATUSES[this.status.get(r)]!, overdraftLimit: this.overdraftLimit.get(r), entryCount: this.entryCount.get(r) }));
+    }
+    return { id: this.ids.id(i), type: 'transaction.posted', occurredAt: transaction.createdAt, payload: { transaction, accounts } };
+  }
 }
 
 const copyConsumer = (c: EventConsumer): EventConsumer => ({ ...c, webhook: c.webhook && { ...c.webhook, types: c.webhook.types && [...c.webhook.types] } });

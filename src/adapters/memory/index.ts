@@ -1,17 +1,14 @@
 import { BankError, type StorageAdapter } from 'bankcore';
-import { consumerMethods, pruneEvents, readEvents } from './events.js';
+import { consumerMethods } from './events.js';
 import {
   accepts,
   applyChange,
   applyCommit,
   copyAccount,
   copyHold,
-  copyRecord,
-  copyTransaction,
   copyUser,
   copyOperatorKey,
   emptyState,
-  idemKey,
   lastIndexAtOrBefore,
   ledgerView,
   refKey,
@@ -69,11 +66,12 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
 
     async readEvents(after, limit) {
       await ready();
-      return readEvents(state.log, after, limit);
+      const s = state;
+      return s.log.read(after, limit, s.transactions, (id) => s.accounts.get(id)!);
     },
     async pruneEvents(through) {
       await ready();
-      pruneEvents(state.log, through);
+      state.log.prune(through);
     },
     ...consumerMethods(() => state.log),
 
@@ -124,13 +122,12 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
     async findIdempotencyRecord(scope, key) {
       await ready();
-      const record = state.idempotency.get(idemKey(scope, key));
-      return record ? copyRecord(record) : null;
+      return state.idempotency.find(scope, key);
     },
     async findTransaction(id) {
       await ready();
-      const t = state.transactions.get(id);
-      return t ? copyTransaction(t) : null;
+      const row = state.transactions.find(id);
+      return row === null ? null : state.transactions.at(row);
     },
     async findHold(id) {
       await ready();
@@ -195,7 +192,8 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     readTransactions() {
       return (async function* () {
         await ready();
-        const snapshot = [...state.transactions.values()].map(copyTransaction);
+        const table = state.transactions;
+        const snapshot = Array.from({ length: table.length }, (_, row) => table.at(row));
         yield* snapshot;
       })();
     },

@@ -1,4 +1,6 @@
-import { appendEvent, emptyEventLog, type MemoryEventLog } from './events.js';
+import { MemoryEventLog } from './events.js';
+import { IdempotencyRecords } from './records.js';
+import { TransactionTable } from './transactions.js';
 import {
   applyCommitPlan,
   copyHold,
@@ -9,13 +11,11 @@ import {
   type Account,
   type CommitResult,
   type Hold,
-  type IdempotencyRecord,
   type LedgerEntry,
   type NewEvent,
   type StoredAccount,
   type StoredOperatorKey,
   type StoredUser,
-  type Transaction,
 } from 'bankcore';
 
 /** Everything the memory adapter knows. */
@@ -26,20 +26,19 @@ export interface MemoryState {
   accountIdByRef: Map<string, string>;
   accountIdsByOwner: Map<string, string[]>;
   /**
-   * Every account's ledger, compactly: the transactions of its legs in commit order and the running balance after
-   * each. Entries are rebuilt on read (`entryOf`) from the transaction, which the store keeps anyway, so an entry
-   * retains two array slots instead of an object of twelve fields and an id string of its own (about 170 heap bytes
-   * per entry, and two objects fewer for the collector to trace).
+   * Every account's ledger, compactly: the rows of its legs' transactions in commit order and the running balance
+   * after each. Entries are rebuilt on read (`entryOf`) from the transaction, which the store keeps anyway, so an
+   * entry retains two array slots instead of an object of twelve fields and an id string of its own.
    */
   ledgers: Map<string, CompactLedger>;
   /** The settlement accounts: the store updates their rows from their legs as it applies them (their guards are derived). */
   settlementIds: Set<string>;
-  transactions: Map<string, Transaction>;
+  transactions: TransactionTable;
   holds: Map<string, Hold>;
   holdIdsByAccount: Map<string, string[]>;
   /** Ids of holds still pending, for the expiry sweep. */
   pendingHoldIds: Set<string>;
-  idempotency: Map<string, IdempotencyRecord>;
+  idempotency: IdempotencyRecords;
   operatorKeys: Map<string, StoredOperatorKey>;
   log: MemoryEventLog;
 }
@@ -52,40 +51,36 @@ export type MemoryChange =
 
 /** See {@link MemoryState.ledgers}. */
 export interface CompactLedger {
-  transactionIds: string[];
+  transactionRows: number[];
   balances: number[];
 }
 
-export const emptyState = (): MemoryState => ({
-  users: new Map(),
-  userIdByKey: new Map(),
-  accounts: new Map(),
-  accountIdByRef: new Map(),
-  accountIdsByOwner: new Map(),
-  ledgers: new Map(),
-  settlementIds: new Set(),
-  transactions: new Map(),
-  holds: new Map(),
-  holdIdsByAccount: new Map(),
-  pendingHoldIds: new Set(),
-  idempotency: new Map(),
-  operatorKeys: new Map(),
-  log: emptyEventLog(),
-});
+export function emptyState(): MemoryState {
+  const transactions = new TransactionTable();
+  return {
+    users: new Map(),
+    userIdByKey: new Map(),
+    accounts: new Map(),
+    accountIdByRef: new Map(),
+    accountIdsByOwner: new Map(),
+    ledgers: new Map(),
+    settlementIds: new Set(),
+    transactions,
+    holds: new Map(),
+    holdIdsByAccount: new Map(),
+    pendingHoldIds: new Set(),
+    idempotency: new IdempotencyRecords(transactions),
+    operatorKeys: new Map(),
+    log: new MemoryEventLog(),
+  };
+}
 
 export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
-export const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`;
 export const copyAccount = (a: StoredAccount): StoredAccount => ({ ...a });
 const copyPublicAccount = (a: Account): Account => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
 export const copyOperatorKey = (k: StoredOperatorKey): StoredOperatorKey => ({ ...k, scopes: [...k.scopes] });
-export const copyRecord = (r: IdempotencyRecord): IdempotencyRecord => ({
-  ...r,
-  transaction: r.transaction && copyTransaction(r.transaction),
-  hold: r.hold && copyHold(r.hold),
-  accounts: r.accounts.map((a) => ({ ...a })),
-});
-export { copyHold, copyTransaction };
+export { copyHold };
 
 /** Whether `event` would change state; a `false` is an expected refusal (duplicate user, account, unknown user). */
 export function accepts(state: MemoryState, event: MemoryChange): boolean {
@@ -124,12 +119,12 @@ export function indexAccount(state: MemoryState, account: StoredAccount): void {
     state.accountIdsByOwner.set(account.ownerId, owned);
   }
   if (account.ownerId === null) state.settlementIds.add(account.id);
-  state.ledgers.set(account.id, { transactionIds: [], balances: [] });
+  state.ledgers.set(account.id, { transactionRows: [], balances: [] });
 }
 
 /** Applies a non-commit event that {@link accepts} allowed. */
 export function applyChange(state: MemoryState, event: MemoryChange): void {
-  appendEvent(state.log, event.event);
+  state.log.append(event.event);
   switch (event.t) {
     case 'user':
       state.users.set(event.user.id, copyUser(event.user));
@@ -154,11 +149,8 @@ export function applyChange(state: MemoryState, event: MemoryChange): void {
 export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult {
   const claim = plan.idempotency;
   if (claim) {
-    const earlier = state.idempotency.get(idemKey(claim.scope, claim.key));
-    if (earlier) {
-      const record = copyRecord(earlier);
-      return earlier.fingerprint === claim.fingerprint ? { status: 'replayed', record } : { status: 'idempotency_key_reused', record };
-    }
+    const record = state.idempotency.find(claim.scope, claim.key);
+    if (record) return record.fingerprint === claim.fingerprint ? { status: 'replayed', record } : { status: 'idempotency_key_reused', record };
   }
   const accounts = new Map<string, StoredAccount>();
   for (const guard of plan.guards) {
@@ -167,14 +159,18 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
     else if (guard.derived) return { status: 'refused', reason: 'account_not_found', accountId: guard.accountId };
   }
   const hold = plan.holdResolve ? (state.holds.get(plan.holdResolve.holdId) ?? null) : null;
-  const reversed = plan.reverses === null ? null : (state.transactions.get(plan.reverses) ?? null);
+  const reversedRow = plan.reverses === null ? null : state.transactions.find(plan.reverses);
+  const reversed = reversedRow === null ? null : state.transactions.at(reversedRow);
   const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: true, unsequencedEntries: false });
   if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
 
+  const transaction = outcome.transaction;
+  const row = transaction && state.transactions.add(transaction);
+  if (outcome.reversed) state.transactions.markReversed(reversedRow!, outcome.reversed.reversedBy);
   for (const account of outcome.accounts) state.accounts.set(account.id, account);
   for (const entry of outcome.entries) {
     const ledger = state.ledgers.get(entry.accountId)!;
-    ledger.transactionIds.push(entry.transactionId);
+    ledger.transactionRows.push(row!);
     ledger.balances.push(entry.balanceAfter);
   }
   for (const leg of outcome.transaction?.legs ?? []) {
@@ -185,14 +181,15 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
     world.available = world.balance - world.pending;
     world.entryCount += 1;
     world.lastEntryAt = outcome.committedAt;
-    legs.transactionIds.push(outcome.transaction!.id);
+    legs.transactionRows.push(row!);
     legs.balances.push(world.balance);
   }
-  if (outcome.transaction) state.transactions.set(outcome.transaction.id, outcome.transaction);
-  if (outcome.reversed) state.transactions.set(outcome.reversed.id, outcome.reversed);
   if (outcome.hold) indexHold(state, outcome.hold);
-  if (outcome.record) state.idempotency.set(idemKey(outcome.record.scope, outcome.record.key), outcome.record);
-  appendEvent(state.log, outcome.event);
+  if (outcome.record) state.idempotency.add(outcome.record, transaction, row);
+  const event = outcome.event;
+  // An event that carries the transaction just stored is kept as that transaction's row (see MemoryEventLog).
+  const carriesRow = row !== null && event !== null && (event.payload as { transaction?: unknown }).transaction === transaction && event.occurredAt.getTime() === transaction!.createdAt.getTime();
+  state.log.append(event, carriesRow ? row : null);
   return {
     status: 'committed',
     transaction: outcome.transaction && copyTransaction(outcome.transaction),
@@ -225,12 +222,12 @@ export function ledgerView(state: MemoryState, accountId: string): LedgerView {
   const ledger = state.ledgers.get(accountId);
   if (!ledger) return { length: 0, timeAt: () => 0, entryAt: (i) => { throw new RangeError(`no entry at ${i}`); } };
   const currency = state.accounts.get(accountId)!.currency;
-  const tx = (i: number) => state.transactions.get(ledger.transactionIds[i]!)!;
+  const rows = ledger.transactionRows;
   return {
-    length: ledger.transactionIds.length,
-    timeAt: (i) => tx(i).createdAt.getTime(),
+    length: rows.length,
+    timeAt: (i) => state.transactions.timeAt(rows[i]!),
     entryAt: (i) => {
-      const t = tx(i);
+      const t = state.transactions.at(rows[i]!);
       // Legs name distinct accounts (the core refuses a plan that repeats one): one leg is this account's.
       return entryOf(t, t.legs.findIndex((l) => l.accountId === accountId), i + 1, ledger.balances[i]!, currency);
     },

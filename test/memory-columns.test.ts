@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { memoryAdapter } from 'bankcore/memory';
+import { Column, IdColumn, packUuid, unpackUuid } from '../src/adapters/memory/columns.js';
+import { newId } from '../src/core/ids.js';
+import { signUp, testBank } from '../src/testing/fixtures.js';
+
+const json = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+describe('memory store columns', () => {
+  it('packs every id bankcore makes into four words and back to the same string, and packs nothing else', () => {
+    const words = new Uint32Array(4);
+    for (let i = 0; i < 1000; i++) {
+      const id = newId();
+      expect(packUuid(id, words)).toBe(true);
+      expect(unpackUuid(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(id);
+    }
+    expect(packUuid('00000000-0000-0000-0000-000000000000', words) && unpackUuid(...([...words] as [number, number, number, number]))).toBe('00000000-0000-0000-0000-000000000000');
+    expect(packUuid('ffffffff-ffff-ffff-ffff-ffffffffffff', words) && unpackUuid(...([...words] as [number, number, number, number]))).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff');
+    for (const other of ['tx-1', newId().toUpperCase(), newId().slice(1), `${newId().slice(0, 35)}g`, newId().replace(/-/g, '_'), `${newId().slice(0, 35)}\u00e9`]) {
+      expect(packUuid(other, words)).toBe(false);
+    }
+  });
+
+  it('finds each of 150,000 ids at its row across chunks and rehashes, other ids included, and nothing else', () => {
+    const ids = new IdColumn({ indexed: true });
+    const made: string[] = [];
+    const wrong: unknown[] = [];
+    for (let i = 0; i < 150_000; i++) {
+      const id = i % 1000 === 7 ? `odd-${i}` : newId();
+      made.push(id);
+      if (ids.push(id) !== i) wrong.push(['push', i]);
+    }
+    for (let row = 0; row < made.length; row++) {
+      if (ids.find(made[row]!) !== row || ids.id(row) !== made[row]) wrong.push(['read', row]);
+    }
+    expect(wrong).toEqual([]);
+    expect(ids.find(newId())).toBeNull();
+    expect(ids.find('odd-8')).toBeNull();
+  });
+
+  it('keeps numbers exactly across chunk boundaries, and frees only whole chunks below a row', () => {
+    const column = new Column((n) => new Float64Array(n));
+    for (let i = 0; i < 140_000; i++) column.push(i % 2 ? Number.MAX_SAFE_INTEGER - i : -i);
+    column.set(65_536, 42);
+    expect([column.get(0), column.get(65_535), column.get(65_536), column.get(139_999)]).toEqual([-0, Number.MAX_SAFE_INTEGER - 65_535, 42, Number.MAX_SAFE_INTEGER - 139_999]);
+    column.dropBefore(70_000);
+    expect(() => column.get(0)).toThrow();
+    expect([column.get(65_536), column.get(69_999), column.length]).toEqual([42, Number.MAX_SAFE_INTEGER - 69_999, 140_000]);
+  });
+});
+
+describe('memory store rebuilt reads', () => {
+  it('gives back each posted event as committed, with the transaction as posted even after it is reversed', async () => {
+    const bank = testBank(memoryAdapter());
+    const alice = await signUp(bank, 'alice');
+    const account = { bankCode: 'MEM01', accountNumber: 'ACCT0001' };
+    await bank.openAccount(alice, account);
+    const deposit = await bank.deposit(alice, { account, amount: 250, reference: 'invoice 7', metadata: { note: 'rent' }, idempotencyKey: 'k1' });
+    const plain = await bank.deposit(alice, { account, amount: 1 });
+    const reversal = await bank.operator.reverse(deposit.transaction.id);
+    const events = await bank.events.read({ after: 0, limit: 100 });
+    const posted = events.filter((e) => e.type === 'transaction.posted');
+    expect(posted.map((e) => e.payload)).toEqual(json([
+      { transaction: deposit.transaction, accounts: deposit.accounts },
+      { transaction: plain.transaction, accounts: plain.accounts },
+    ]));
+    expect(deposit.transaction.reversedBy).toBeNull();
+    expect((await bank.getTransaction(alice, deposit.transaction.id)).reversedBy).toBe(reversal.transaction.id);
+    // A replay answers as the first call did.
+    const replay = await bank.deposit(alice, { account, amount: 250, reference: 'invoice 7', metadata: { note: 'rent' }, idempotencyKey: 'k1' });
+    expect(replay.replayed).toBe(true);
+    expect(json(replay.transaction)).toEqual(json(deposit.transaction));
+    await bank.close();
+  });
+
+  it('reads the same events after a prune as before it, from where the prune left off', async () => {
+    const bank = testBank(memoryAdapter(), { events: { retentionSeconds: 3600 } });
+    const alice = await signUp(bank, 'alice');
+    const account = { bankCode: 'MEM01', accountNumber: 'ACCT0001' };
+    await bank.openAccount(alice, account);
+    for (let i = 0; i < 300; i++) await bank.deposit(alice, { account, amount: i + 1 });
+    const before = await bank.events.read({ after: 0, limit: 1000 });
+    await bank.events.registerConsumer('reader', { from: 'start' });
+    await bank.events.acknowledge('reader', 120);
+    expect((await bank.events.prune()).prunedThrough).toBe(120);
+    expect(await bank.events.read({ after: 120, limit: 1000 })).toEqual(before.slice(120));
+    await bank.close();
+  });
+});

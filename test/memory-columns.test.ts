@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryAdapter } from 'bankcore/memory';
 import { Column, IdColumn, packUuid, unpackUuid } from '../src/adapters/memory/columns.js';
+import { TransactionTable } from '../src/adapters/memory/transactions.js';
 import { newId } from '../src/core/ids.js';
 import { signUp, testBank } from '../src/testing/fixtures.js';
 
@@ -46,6 +47,20 @@ describe('memory store columns', () => {
     column.dropBefore(70_000);
     expect(() => column.get(0)).toThrow();
     expect([column.get(65_536), column.get(69_999), column.length]).toEqual([42, Number.MAX_SAFE_INTEGER - 69_999, 140_000]);
+  });
+});
+
+describe('memory store transaction table', () => {
+  it('reads back every field of what it stored, a leg naming one account by two refs (a hand-built plan) included', () => {
+    const table = new TransactionTable();
+    const base = { type: 'post' as const, amount: 5, currency: 'EUR', reference: null, metadata: {}, initiatorId: null, reversalOf: null, reversedBy: null, holdId: null };
+    const first = { ...base, id: newId(), legs: [{ accountId: 'a', bankCode: 'B1', accountNumber: 'N1', amount: 5 }, { accountId: 'w', bankCode: '@world', accountNumber: 'EUR', amount: -5 }], createdAt: new Date(1000) };
+    const second = { ...base, id: 'hand-built', reference: 'r', metadata: { k: 'v' }, initiatorId: 'u1', holdId: 'h1', legs: [{ accountId: 'a', bankCode: 'B2', accountNumber: 'N2', amount: -7 }, { accountId: 'w', bankCode: '@world', accountNumber: 'EUR', amount: 7 }], amount: 7, createdAt: new Date(2000) };
+    expect([table.add(first), table.add(second)]).toEqual([0, 1]);
+    expect([table.at(0), table.at(1)]).toEqual([first, second]);
+    table.markReversed(0, 'later');
+    expect([table.at(0).reversedBy, table.at(0, true).reversedBy, table.find(first.id), table.find('hand-built'), table.find('other')]).toEqual(['later', null, 0, 1, null]);
+    expect(() => table.add(first)).toThrow(/stored already/);
   });
 });
 

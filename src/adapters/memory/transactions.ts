@@ -48,7 +48,7 @@ export class TransactionTable {
     this.createdAt.push(t.createdAt.getTime());
     this.firstLeg.push(this.legParty.length);
     for (const l of t.legs) {
-      this.legParty.push(this.parties.number(`${l.accountId}\u0000${l.bankCode}\u0000${l.accountNumber}`, () => ({ accountId: l.accountId, bankCode: l.bankCode, accountNumber: l.accountNumber })));
+      this.legParty.push(this.party(l));
       this.legAmount.push(l.amount);
     }
     this.setRare(row, { reference: t.reference, metadata: { ...t.metadata }, reversalOf: t.reversalOf, reversedBy: t.reversedBy, holdId: t.holdId });
@@ -98,6 +98,16 @@ export class TransactionTable {
       holdId: rare?.holdId ?? null,
       createdAt: new Date(this.createdAt.get(row)),
     };
+  }
+
+  /** The interned party of a leg: found by account id alone, since an account's bank code and number never change. */
+  private party(l: TransactionLeg): number {
+    const copy = () => ({ accountId: l.accountId, bankCode: l.bankCode, accountNumber: l.accountNumber });
+    const n = this.parties.number(l.accountId, copy);
+    const known = this.parties.value(n);
+    if (known.bankCode === l.bankCode && known.accountNumber === l.accountNumber) return n;
+    // A plan built by hand may name one account id with two refs; the core never does.
+    return this.parties.number(`\u0000${l.accountId}\u0000${l.bankCode}\u0000${l.accountNumber}`, copy);
   }
 
   private rareOf(row: number): Rare {

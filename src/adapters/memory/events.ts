@@ -2,7 +2,7 @@ import { eventPayloadJson, publicAccount, storedEvent, type Account, type Accoun
 import { bytes, floats, IdColumn, Interned, internString, words } from './columns.js';
 import type { TransactionTable } from './transactions.js';
 
-/** An account's public row as it was right after an event: what `transaction.posted` payloads carry. */
+/** An account's stored row, for the fields that never change (id, owner, ref, currency, creation time). */
 type AccountRow = (id: string) => StoredAccount;
 
 const STATUSES: readonly AccountStatus[] = ['active', 'frozen', 'closed'];

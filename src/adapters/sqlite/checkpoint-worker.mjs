@@ -74,7 +74,8 @@ function restartWal() {
       throw error;
     }
   } catch {
-    // Busy: the owner's next commit restarts the log, as SQLite does by default.
+    // Busy (a reader), or any other failure: the owner's next commit restarts the log itself, as SQLite does by
+    // default, and meets there any fault that lasts (a full disk), with its usual error.
   } finally {
     db.exec('PRAGMA busy_timeout = 5000');
   }

@@ -46,8 +46,9 @@ function transferSchema(maxAmount: number) {
 }
 
 /** Finds an account the principal owns; another user's account is reported exactly like a missing one. */
-export async function findOwnAccount(storage: StorageAdapter, principal: Principal, ref: AccountRef): Promise<StoredAccount> {
-  const account = await storage.findAccount(ref.bankCode, ref.accountNumber);
+export async function findOwnAccount(storage: StorageAdapter, principal: Principal, ref: AccountRef, purpose?: 'plan'): Promise<StoredAccount> {
+  // "Not found" holds on disk too, whatever the purpose: accounts are never deleted and never change owner.
+  const account = await storage.findAccount(ref.bankCode, ref.accountNumber, purpose);
   if (!account || account.ownerId !== principal.userId) throw accountNotFound(ref);
   return account;
 }
@@ -81,7 +82,7 @@ export function createMovements(ctx: EngineContext) {
     const print = fingerprint(input.idempotencyKey, () => withMetadata([type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null], input.metadata));
     const amount = type === 'deposit' ? input.amount : -input.amount;
     return post(principal, input.idempotencyKey, print, async () => {
-      const account = await findOwnAccount(ctx.storage, principal, input.account);
+      const account = await findOwnAccount(ctx.storage, principal, input.account, 'plan');
       const world = await ctx.ledger.settlement(account.currency);
       return {
         type,
@@ -97,10 +98,12 @@ export function createMovements(ctx: EngineContext) {
     const input = parseInput(transferInputSchema, rawInput, 'transfer');
     const print = fingerprint(input.idempotencyKey, () => withMetadata(['transfer', input.from, input.to, input.amount, input.reference ?? null], input.metadata));
     return post(principal, input.idempotencyKey, print, async () => {
-      const from = await findOwnAccount(ctx.storage, principal, input.from);
-      const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
+      const from = await findOwnAccount(ctx.storage, principal, input.from, 'plan');
+      const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber, 'plan');
       if (!to) throw accountNotFound(input.to);
       if (from.currency !== to.currency) {
+        // Said only once what was read is durable: the payee may have been opened by a commit not yet on disk.
+        await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
         // Another user's account in another currency answers as a missing one: a transfer may confirm that a payee
         // exists in the payer's currency (a bank's payee check), never what another user holds. Between the
         // caller's own accounts the mismatch is said as it is.

@@ -164,7 +164,13 @@ export interface StorageAdapter {
 
   /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
   createAccount(account: StoredAccount, event?: NewEvent | null): Promise<boolean>;
-  findAccount(bankCode: string, accountNumber: string): Promise<StoredAccount | null>;
+  /**
+   * The account with this reference, or `null`. With `purpose` `'plan'`, the caller uses the answer only to plan a
+   * {@link StorageAdapter.commit} (the account's fixed fields, and the limit its guard checks again at commit): a
+   * durable adapter may then answer from commits not yet on disk, since nothing read is shown before that commit is
+   * acknowledged, after them. Without it, an answer shows only what is durable.
+   */
+  findAccount(bankCode: string, accountNumber: string, purpose?: 'plan'): Promise<StoredAccount | null>;
   findAccountById(id: string): Promise<StoredAccount | null>;
   /** The user's accounts, oldest first. */
   listAccounts(ownerId: string): Promise<StoredAccount[]>;

@@ -87,6 +87,15 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.close?.();
     });
 
+    it("answers a read to plan a commit ('plan') with the same account, or null, as any other read", async () => {
+      const s = await fresh(make);
+      const acc = account('u1');
+      await s.createAccount(acc);
+      expect(await s.findAccount(acc.bankCode, acc.accountNumber, 'plan')).toEqual(await s.findAccount(acc.bankCode, acc.accountNumber));
+      expect(await s.findAccount(acc.bankCode, 'NOPE', 'plan')).toBeNull();
+      await s.close?.();
+    });
+
     it('returns copies: mutating a result does not change what is stored', async () => {
       const s = await fresh(make);
       const acc = account('u1');

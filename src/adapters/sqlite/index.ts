@@ -31,9 +31,10 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
 
 /**
  * Creates the durable embedded {@link StorageAdapter} on SQLite: on better-sqlite3 (Node 20+) or Node's built-in
- * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered, only after its commit reached
- * the disk (WAL, fsynced off the event loop); the changes that arrive in one event-loop turn share one SQLite
- * transaction, and the commits made during one fsync share the next (group commit). A refusal or a failure of one
+ * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered (but a read to plan a change,
+ * shown only through it), only after its commit reached the disk (WAL, fsynced off the event loop); the changes that
+ * arrive in one event-loop turn share one SQLite transaction (two halves, when no fsync runs), and the commits made
+ * during one fsync share the next (group commit). A refusal or a failure of one
  * change never rolls back its neighbours. History pages and point-in-time balances are index lookups. One store per
  * database file: a second one, in this process or another, is refused at `init()` (an OS lock, held through SQLite,
  * on `<file>-lock`), and released by the OS if the process dies.
@@ -67,11 +68,15 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   };
   // A read answers only once every commit it may have seen is durable: nothing not yet on disk (a balance, an
   // idempotent replay) is ever shown.
-  const read = <T>(run: (r: ReturnType<typeof createReads>) => T, forKeys = false): Promise<T> => {
+  // A read to plan a commit (see StorageAdapter.findAccount) answers at once: what it saw is shown only through that
+  // commit, whose acknowledgement waits for a later fsync. Waiting here too would keep every caller in step with
+  // the newest commit's fsync, and the writer idle while it runs.
+  const read = <T>(run: (r: ReturnType<typeof createReads>) => T, forKeys = false, toPlan = false): Promise<T> => {
     try {
       const store = open(forKeys);
       store.sync.assertHealthy();
       const value = run(store.reads);
+      if (toPlan) return Promise.resolve(value);
       return store.sync.whenDurable(store.sync.latest).then(
         () => value,
         (error: unknown) => Promise.reject(failure(error, filename)),
@@ -160,7 +165,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     updatePassword: (userId, hash, version, expected, event) => open().committer.write((w) => w.updatePassword(userId, hash, version, expected, event)),
 
     createAccount: (account, event) => open().committer.write((w) => w.createAccount(account, event)),
-    findAccount: (bankCode, accountNumber) => read((r) => r.accountByRef(bankCode, accountNumber)),
+    findAccount: (bankCode, accountNumber, purpose) => read((r) => r.accountByRef(bankCode, accountNumber), false, purpose === 'plan'),
     findAccountById: (id) => read((r) => r.accountById(id)),
     listAccounts: (ownerId) => read((r) => r.accountsOf(ownerId)),
 

@@ -59,6 +59,10 @@ export function createWalSync(walFile: string | null) {
       else syncNext();
       return committed;
     },
+    /** Whether an fsync is running now. */
+    get syncing(): boolean {
+      return syncing;
+    },
     /** The sequence number of the newest commit that returned. */
     get latest(): number {
       return committed;

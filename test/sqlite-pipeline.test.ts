@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sqliteAdapter } from 'bankcore/sqlite';
+import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { acct, makeBank, userIn } from './support/bank.js';
+import { freshDataDir } from './support/data-dir.js';
+
+/** How many commits the WAL holds: frames whose header gives the database size, which only a commit's last frame does. */
+function commitsInWal(file: string): number {
+  const wal = readFileSync(`${file}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  let commits = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) if (wal.readUInt32BE(at + 4) !== 0) commits += 1;
+  return commits;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('sqlite adapter: commits and fsyncs overlap', () => {
+  it('commits a batch that arrives while no fsync runs in two halves, and acknowledges every change in it', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    // A database given to the adapter checkpoints on the event loop, at SQLite's 1,000 pages: no checkpoint worker
+    // restarts the log while the test counts its commits.
+    const { db } = await openDatabase(file, 'auto');
+    const storage = sqliteAdapter({ database: db });
+    const bank = makeBank({ storage });
+    await bank.init();
+    const me = await userIn(bank, 'halves');
+    await bank.openAccount(me, acct('H001'));
+    await bank.deposit(me, { account: acct('H001'), amount: 1 }); // opens the settlement account too
+    const before = commitsInWal(file);
+    await bank.deposit(me, { account: acct('H001'), amount: 1 });
+    // One change alone is one commit.
+    expect(commitsInWal(file) - before).toBe(1);
+    const settled = await Promise.all(Array.from({ length: 8 }, () => bank.deposit(me, { account: acct('H001'), amount: 1 })));
+    // The first half's fsync starts at once; the second half commits while it runs (or, if it ended already, in
+    // halves again). Never one commit for all eight.
+    expect(commitsInWal(file) - before - 1).toBeGreaterThanOrEqual(2);
+    expect(settled.map((r) => r.account.balance).sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await bank.getAccount(me, acct('H001'))).balance).toBe(10);
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+    db.close();
+  });
+
+  it('answers a read to plan a commit before the fsync of what it saw, and any other read only after it', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const storage = sqliteAdapter({ filename: file });
+    const bank = makeBank({ storage });
+    await bank.init();
+    const me = await userIn(bank, 'planner');
+    await bank.openAccount(me, acct('P001'));
+    await bank.deposit(me, { account: acct('P001'), amount: 5 }); // opens the settlement account too
+    const before = commitsInWal(file);
+    const order: string[] = [];
+    const deposit = bank.deposit(me, { account: acct('P001'), amount: 5 }).then(() => order.push('deposit acknowledged'));
+    // The deposit plans in microtasks and queues its batch for this turn's end (setImmediate). Queued after it, the
+    // test runs right after the COMMIT, with its fsync on the thread pool: the fsync's end is seen in a later turn.
+    for (let hop = 0; hop < 100; hop++) await Promise.resolve();
+    await nextTurn();
+    expect(commitsInWal(file) - before).toBe(1);
+    const planned = storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber, 'plan').then((a) => order.push(`plan read ${a?.balance}`));
+    const shown = storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber).then((a) => order.push(`read ${a?.balance}`));
+    await planned;
+    // Answered from the commit, with its fsync still to end: nothing else has answered.
+    expect(order).toEqual(['plan read 10']);
+    await Promise.all([deposit, shown]);
+    expect(order.slice(1).sort()).toEqual(['deposit acknowledged', 'read 10']);
+    await bank.close();
+  });
+});

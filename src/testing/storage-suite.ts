@@ -87,7 +87,7 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.close?.();
     });
 
-    it("answers a read to plan a commit ('plan') with the same account, or null, as any other read", async () => {
+    it("answers a read to plan a commit ('plan') with the same account, or null, as a plain read does", async () => {
       const s = await fresh(make);
       const acc = account('u1');
       await s.createAccount(acc);

@@ -28,7 +28,7 @@ async function bankWithAccount(storage: ReturnType<typeof sqliteAdapter>, number
 }
 
 describe('sqlite adapter: commits and fsyncs overlap', () => {
-  it('commits a batch that arrives while no fsync runs in two halves, and acknowledges every change in it', async () => {
+  it('commits a large batch that arrives while no fsync runs in two halves, a small one whole, and acknowledges every change', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     // A database given to the adapter checkpoints on the event loop, at SQLite's 1,000 pages: no checkpoint worker
     // restarts the log while the test counts its commits.
@@ -38,12 +38,14 @@ describe('sqlite adapter: commits and fsyncs overlap', () => {
     await bank.deposit(me, { account: acct('H001'), amount: 1 });
     // One change alone is one commit.
     expect(commitsInWal(file) - before).toBe(1);
-    const settled = await Promise.all(Array.from({ length: 8 }, () => bank.deposit(me, { account: acct('H001'), amount: 1 })));
-    // The first half's fsync starts at once; the second half commits while it runs (or, if it ended already, in
-    // halves again). Never one commit for all eight.
-    expect(commitsInWal(file) - before - 1).toBeGreaterThanOrEqual(2);
-    expect(settled.map((r) => r.account.balance).sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
-    expect((await bank.getAccount(me, acct('H001'))).balance).toBe(10);
+    // A small batch stays whole.
+    await Promise.all(Array.from({ length: 8 }, () => bank.deposit(me, { account: acct('H001'), amount: 1 })));
+    expect(commitsInWal(file) - before).toBe(2);
+    const settled = await Promise.all(Array.from({ length: 40 }, () => bank.deposit(me, { account: acct('H001'), amount: 1 })));
+    // The first half's fsync starts at once; the second half commits while it runs. Never one commit for all forty.
+    expect(commitsInWal(file) - before - 2).toBe(2);
+    expect(settled.map((r) => r.account.balance).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => 11 + i));
+    expect((await bank.getAccount(me, acct('H001'))).balance).toBe(50);
     expect((await bank.verify()).problems).toEqual([]);
     await bank.close();
     db.close();

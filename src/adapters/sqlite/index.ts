@@ -32,11 +32,11 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
 /**
  * Creates the durable embedded {@link StorageAdapter} on SQLite: on better-sqlite3 (Node 20+) or Node's built-in
  * `node:sqlite` (Node 22.13+). Every change is acknowledged, and every read answered (but a read to plan a change,
- * shown only through it), only after its commit reached the disk (WAL, fsynced off the event loop); the changes that
- * arrive in one event-loop turn share one SQLite transaction (two halves, when no fsync runs), and the commits made
- * during one fsync share the next (group commit). A refusal or a failure of one
- * change never rolls back its neighbours. History pages and point-in-time balances are index lookups. One store per
- * database file: a second one, in this process or another, is refused at `init()` (an OS lock, held through SQLite,
+ * shown only through it), only after its commit reached the disk (WAL, fsynced off the event loop). The changes that
+ * arrive in one event-loop turn share one SQLite transaction (a large batch two, when no fsync runs), and the commits
+ * made during one fsync share the next (group commit). A refusal or a failure of one change never rolls back its
+ * neighbours. History pages and point-in-time balances are index lookups. One store per database file: a second one,
+ * in this process or another, is refused at `init()` (an OS lock, held through SQLite,
  * on `<file>-lock`), and released by the OS if the process dies.
  *
  * @throws BankError CONFIGURATION_INVALID from `init()` when the file is in use by another store, or no driver is

@@ -1,19 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sqliteAdapter } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
+import { currentWalFrames } from './support/wal.js';
 
-/** How many commits the WAL holds: frames whose header gives the database size, which only a commit's last frame does. */
-function commitsInWal(file: string): number {
-  const wal = readFileSync(`${file}-wal`);
-  const pageSize = wal.readUInt32BE(8);
-  let commits = 0;
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) if (wal.readUInt32BE(at + 4) !== 0) commits += 1;
-  return commits;
-}
+/** How many commits the WAL's current generation holds: only a commit's last frame gives the database's size. */
+const commitsInWal = (file: string): number => currentWalFrames(file).filter((f) => f.commitSize !== 0).length;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -30,8 +24,8 @@ async function bankWithAccount(storage: ReturnType<typeof sqliteAdapter>, number
 describe('sqlite adapter: commits and fsyncs overlap', () => {
   it('commits a large batch that arrives while no fsync runs in two halves, a small one whole, and acknowledges every change', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
-    // A database given to the adapter checkpoints on the event loop, at SQLite's 1,000 pages: no checkpoint worker
-    // restarts the log while the test counts its commits.
+    // A database given to the adapter checkpoints on the event loop, past 4,000 pages: no checkpoint worker restarts
+    // the log while the test counts its commits.
     const { db } = await openDatabase(file, 'auto');
     const { bank, me } = await bankWithAccount(sqliteAdapter({ database: db }), 'H001');
     const before = commitsInWal(file);

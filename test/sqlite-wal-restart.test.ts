@@ -1,26 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { sqliteAdapter } from 'bankcore/sqlite';
 import { acct, makeBank, passwordOf, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
+import { currentWalFrames } from './support/wal.js';
 
-/**
- * The pages of the WAL's current generation, in order: the frames after its header whose salts match the header's
- * (a restart writes new salts, so frames left from before it no longer count). Checksums are not checked.
- */
-function currentFrames(file: string): number[] {
-  const wal = readFileSync(`${file}-wal`);
-  const pageSize = wal.readUInt32BE(8);
-  const salts = wal.subarray(16, 24);
-  const pages: number[] = [];
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    if (!wal.subarray(at + 8, at + 16).equals(salts)) break;
-    pages.push(wal.readUInt32BE(at));
-  }
-  return pages;
-}
+/** The pages of the WAL's current generation, in order. */
+const currentFrames = (file: string): number[] => currentWalFrames(file).map((f) => f.page);
 
 describe('sqlite adapter: WAL restarts', () => {
   it('restarts the copied WAL in the checkpoint worker, before the owner writes again, and loses nothing', async () => {

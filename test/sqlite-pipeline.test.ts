@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sqliteAdapter } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
-import { acct, makeBank, userIn } from './support/bank.js';
+import { acct, makeBank, passwordOf, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
 import { currentWalFrames } from './support/wal.js';
 
@@ -64,6 +64,41 @@ describe('sqlite adapter: commits and fsyncs overlap', () => {
     expect(order).toEqual(['plan read 6']);
     await Promise.all([deposit, shown]);
     expect(order.slice(1).sort()).toEqual(['deposit acknowledged', 'read 6']);
+    await bank.close();
+  });
+
+  it('authenticates a token without waiting for the fsync in flight, and refuses a revoked one only once the revocation is durable', async () => {
+    const file = join(freshDataDir(), 'bankcore.db');
+    const storage = sqliteAdapter({ filename: file });
+    const { bank, me } = await bankWithAccount(storage, 'A001');
+    const { accessToken } = await bank.login({ username: 'user-a001', password: passwordOf('user-a001') });
+    // Verified once: the token cache then answers in microtasks, not from the thread pool, where the fsync runs.
+    await bank.authenticate(accessToken);
+    const order: string[] = [];
+    const deposit = bank.deposit(me, { account: acct('A001'), amount: 5 });
+    for (let hop = 0; hop < 100; hop++) await Promise.resolve();
+    // Right after the deposit's COMMIT, its fsync still running (see the test above). The plain read, asked first,
+    // answers once that fsync ends; the token is checked before.
+    await nextTurn();
+    const shown = storage.findUserById(me.userId).then((u) => order.push(`read v${u?.credentialVersion}`));
+    const user = storage.findUserById(me.userId, 'plan').then((u) => order.push(`plan read v${u?.credentialVersion}`));
+    const principal = bank.authenticate(accessToken).then((p) => order.push(`authenticated ${p.username}`));
+    await Promise.all([user, principal]);
+    expect(order).toEqual(['plan read v1', 'authenticated user-a001']);
+    await Promise.all([deposit, shown]);
+
+    // A new credential version, committed with its fsync still running: the old token is refused only after a plain
+    // read issued before it has answered (which waits for that fsync), never from the commit alone.
+    const revoked = storage.updatePassword(me.userId, 'another-hash', 2).then(() => order.push('revocation acknowledged'));
+    await nextTurn();
+    order.length = 0;
+    const plain = storage.findUserById(me.userId).then((u) => order.push(`read v${u?.credentialVersion}`));
+    const refused = bank.authenticate(accessToken).then(
+      () => order.push('authenticated'),
+      (error: { code: string }) => order.push(`refused ${error.code}`),
+    );
+    await Promise.all([revoked, plain, refused]);
+    expect(order.filter((o) => o !== 'revocation acknowledged')).toEqual(['read v2', 'refused INVALID_TOKEN']);
     await bank.close();
   });
 });

@@ -255,10 +255,13 @@ export function createBank(options: BankOptions): Bank {
         throw new BankError('INVALID_TOKEN', 'The access token is invalid');
       }
       const claims = await tokens.verify(accessToken);
-      const user = await storage.findUserById(claims.userId);
-      if (!user || user.credentialVersion !== claims.credentialVersion) {
-        throw new BankError('INVALID_TOKEN', 'The access token has been revoked');
-      }
+      const current = (user: StoredUser | null): user is StoredUser => user !== null && user.credentialVersion === claims.credentialVersion;
+      // Read to authorise, not to show: what the request then answers waits for durability on its own, so the read
+      // need not wait behind the fsync in flight (on the durable default every request would, before it started).
+      let user = await storage.findUserById(claims.userId, 'plan');
+      // A refusal is an answer: it rests on what is on disk, so a password change not yet durable refuses nothing.
+      if (!current(user)) user = await storage.findUserById(claims.userId);
+      if (!current(user)) throw new BankError('INVALID_TOKEN', 'The access token has been revoked');
       return principals.issue(user);
     },
 

@@ -153,7 +153,13 @@ export interface StorageAdapter {
    * the same holds for `updatePassword`, `createAccount` and every `commit` (`CommitOutcome.event`).
    */
   createUser(user: StoredUser, event?: NewEvent | null): Promise<boolean>;
-  findUserById(id: string): Promise<StoredUser | null>;
+  /**
+   * The user with this id, or `null`. With `purpose` `'plan'`, the caller uses the answer only to authorise what a
+   * request then does (the credential version an access token must match), never to show it: a durable adapter may
+   * then answer from commits not yet on disk, since whatever that request shows or acknowledges waits for them (as
+   * for {@link StorageAdapter.findAccount}). Without it, an answer shows only what is durable.
+   */
+  findUserById(id: string, purpose?: 'plan'): Promise<StoredUser | null>;
   /** Looks up by the normalised key (`usernameKey`), never by a raw query value. */
   findUserByUsernameKey(usernameKey: string): Promise<StoredUser | null>;
   /**

@@ -31,6 +31,15 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.close?.();
     });
 
+    it("answers a read to authorise ('plan') with the same user, or null, as a plain read does", async () => {
+      const s = await fresh(make);
+      const user = storedUser();
+      await s.createUser(user);
+      expect(await s.findUserById(user.id, 'plan')).toEqual(await s.findUserById(user.id));
+      expect(await s.findUserById('missing', 'plan')).toBeNull();
+      await s.close?.();
+    });
+
     it('answers null for a user that does not exist', async () => {
       const s = await fresh(make);
       expect(await s.findUserById('missing')).toBeNull();

@@ -160,7 +160,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
     ping: () => read((r) => r.ping(), true),
 
     createUser: (user, event) => open().committer.write((w) => w.createUser(user, event)),
-    findUserById: (id) => read((r) => r.userById(id)),
+    findUserById: (id, purpose) => read((r) => r.userById(id), false, purpose === 'plan'),
     findUserByUsernameKey: (key) => read((r) => r.userByKey(key)),
     updatePassword: (userId, hash, version, expected, event) => open().committer.write((w) => w.updatePassword(userId, hash, version, expected, event)),
 

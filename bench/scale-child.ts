@@ -38,16 +38,29 @@ function p99(samples: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
 }
 
-/** The p99 of `n` sequential calls, after 50 untimed ones (the JIT's warm-up is not what grows with history). */
-async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
+/** Rounds of samples behind each read p99: the median round's is reported (see {@link timed}). */
+const ROUNDS = 3;
+
+/**
+ * The p99 of `n` sequential calls, after 50 untimed ones (the JIT's warm-up is not what grows with history), in
+ * each of {@link ROUNDS} rounds; the median round's p99 is the figure, as the HTTP rows take the median round, since a
+ * few milliseconds the host takes from this shared machine decide a p99 of 500 samples on their own (at 10M entries
+ * one run measured the history p99 at 12.87 ms and another, with the same read path, at 2.69 ms). Every round's
+ * p99 is printed too.
+ */
+async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<{ p99: number; rounds: number[] }> {
   for (let i = 0; i < 50; i++) await op(i);
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await op(i);
-    samples.push(performance.now() - started);
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      await op(i);
+      samples.push(performance.now() - started);
+    }
+    rounds.push(p99(samples));
   }
-  return p99(samples);
+  return { p99: [...rounds].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!, rounds: rounds.map((ms) => Math.round(ms * 100) / 100) };
 }
 
 /** Steal time of each CPU so far, in ms: time the hypervisor ran something else on it (Linux `/proc/stat`). */
@@ -172,14 +185,19 @@ async function reads(bank: Bank, me: Principal, token: string, entries: number) 
   const account = accounts[0]!;
   const url = `http://127.0.0.1:${port}/balance?bankCode=${account.bankCode}&accountNumber=${account.accountNumber}`;
   const headers = { authorization: `Bearer ${token}` };
-  const balanceP99Ms = await timed(SAMPLES, async () => (await fetch(url, { headers })).arrayBuffer());
+  const balance = await timed(SAMPLES, async () => (await fetch(url, { headers })).arrayBuffer());
   server.close();
   const own = Math.max(1, Math.floor(entries / 2 / accounts.length));
-  const historyP99Ms = await timed(SAMPLES, () => bank.history(me, account, { limit: 50, cursor: String(1 + Math.floor(Math.random() * own)) }));
+  const history = await timed(SAMPLES, () => bank.history(me, account, { limit: 50, cursor: String(1 + Math.floor(Math.random() * own)) }));
   const first = (await bank.history(me, account, { limit: 1, cursor: '2' })).entries[0]!.createdAt.getTime();
   const span = Date.now() - first;
-  const balanceAtP99Ms = await timed(SAMPLES, () => bank.balanceAt(me, account, new Date(first + Math.random() * span)));
-  return { balanceP99Ms, historyP99Ms, balanceAtP99Ms };
+  const balanceAt = await timed(SAMPLES, () => bank.balanceAt(me, account, new Date(first + Math.random() * span)));
+  return {
+    balanceP99Ms: balance.p99,
+    historyP99Ms: history.p99,
+    balanceAtP99Ms: balanceAt.p99,
+    p99Rounds: { balance: balance.rounds, history: history.rounds, balanceAt: balanceAt.rounds },
+  };
 }
 
 /** Starts the standalone server on the file, as users start it, and times it to its first answered GET /balance. */

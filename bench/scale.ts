@@ -23,6 +23,8 @@ interface Point {
   balanceP99Ms: number;
   historyP99Ms: number;
   balanceAtP99Ms: number;
+  /** Each round's p99, in ms: the three figures above are the median round's. */
+  p99Rounds: { balance: number[]; history: number[]; balanceAt: number[] };
   rssBytes: number;
   heapBytes: number;
   restartMs: number | null;
@@ -86,7 +88,7 @@ function report(all: Point[][]): void {
   const rows = all.flat().map((p) =>
     `| ${p.store} | ${fmt(p.accounts)} | ${fmt(p.entries)} | ${fmt(p.depositsPerSecond)} | ${ms(p.depositP99Ms)} | ${p.maxStallMs === null ? '–' : ms(p.maxStallMs)} | ${gapsOf(p)} | ${ms(p.balanceP99Ms)} | ${ms(p.historyP99Ms)} | ${ms(p.balanceAtP99Ms)} | ${fmt(p.rssBytes / 2 ** 20)} MiB | ${fmt(p.heapBytes / 2 ** 20)} MiB | ${p.restartMs === null ? '–' : ms(p.restartMs)} |`,
   );
-  writeFileSync(new URL('scale-points.md', results), `# How cost grows with history\n\nRun: ${new Date().toISOString()} (\`npm run bench scale\`).\n\n${header}\n${rows.join('\n')}\n`);
+  writeFileSync(new URL('scale-points.md', results), `# How cost grows with history\n\nRun: ${new Date().toISOString()} (\`npm run bench scale\`). Each read p99 is the median of three rounds of 500 calls.\n\n${header}\n${rows.join('\n')}\n`);
 }
 
 export async function scaleScenarios(): Promise<Row[]> {
@@ -103,7 +105,7 @@ export async function scaleScenarios(): Promise<Row[]> {
     { scenario: `SQLite resident memory ${at}`, measured: mib(top.rssBytes), baseline: `${mib(at100k.rssBytes)} at ${fmt(at100k.entries)} entries`, ratio: top.rssBytes / at100k.rssBytes, target: '≤ 300 MB and ≤ 1.5×', met: top.rssBytes <= 300e6 && top.rssBytes / at100k.rssBytes <= 1.5 },
     { scenario: `SQLite restart to the first answered request ${at}`, measured: `${fmt(top.restartMs!)} ms`, baseline: '2,000 ms budget', ratio: top.restartMs! / 2000, target: '≤ 2 s', met: top.restartMs! <= 2000 },
     { scenario: `SQLite longest event-loop stall while growing to ${fmt(top.entries)} entries`, measured: `${fmt(stall, 1)} ms`, baseline: '50 ms budget', ratio: stall / 50, target: '≤ 50 ms', met: stall <= 50, note: gaps.length ? `gaps over 50 ms ${gaps.join('; ')}` : 'no gap over 50 ms seen by the 5 ms sampler' },
-    { scenario: `SQLite history page p99 ${at}`, measured: `${fmt(top.historyP99Ms, 2)} ms`, baseline: '5 ms budget', ratio: top.historyP99Ms / 5, target: '≤ 5 ms', met: top.historyP99Ms <= 5 },
-    { scenario: `SQLite balanceAt p99 ${at}`, measured: `${fmt(top.balanceAtP99Ms, 2)} ms`, baseline: '5 ms budget', ratio: top.balanceAtP99Ms / 5, target: '≤ 5 ms', met: top.balanceAtP99Ms <= 5 },
+    { scenario: `SQLite history page p99 ${at}`, measured: `${fmt(top.historyP99Ms, 2)} ms (median of rounds: ${top.p99Rounds.history.map((n) => fmt(n, 2)).join(', ')})`, baseline: '5 ms budget', ratio: top.historyP99Ms / 5, target: '≤ 5 ms', met: top.historyP99Ms <= 5 },
+    { scenario: `SQLite balanceAt p99 ${at}`, measured: `${fmt(top.balanceAtP99Ms, 2)} ms (median of rounds: ${top.p99Rounds.balanceAt.map((n) => fmt(n, 2)).join(', ')})`, baseline: '5 ms budget', ratio: top.balanceAtP99Ms / 5, target: '≤ 5 ms', met: top.balanceAtP99Ms <= 5 },
   ];
 }

@@ -35,6 +35,7 @@ export type {
   HoldResolution,
   IdempotencyClaim,
   IdempotencyRecord,
+  ReadPurpose,
   RefusalReason,
   StorageAdapter,
   StoredAccount,

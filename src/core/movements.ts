@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BankError } from './errors.js';
 import { accountNotFound, fingerprint, type Committed, type EngineContext, type LegsDraft } from './ledger.js';
 import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
-import type { StorageAdapter, StoredAccount } from './storage.js';
+import type { ReadPurpose, StorageAdapter, StoredAccount } from './storage.js';
 import type { AccountRef, Metadata, MovementResult, Principal } from './types.js';
 
 
@@ -46,7 +46,7 @@ function transferSchema(maxAmount: number) {
 }
 
 /** Finds an account the principal owns; another user's account is reported exactly like a missing one. */
-export async function findOwnAccount(storage: StorageAdapter, principal: Principal, ref: AccountRef, purpose?: 'plan'): Promise<StoredAccount> {
+export async function findOwnAccount(storage: StorageAdapter, principal: Principal, ref: AccountRef, purpose?: ReadPurpose): Promise<StoredAccount> {
   // "Not found" holds on disk too, whatever the purpose: accounts are never deleted and never change owner.
   const account = await storage.findAccount(ref.bankCode, ref.accountNumber, purpose);
   if (!account || account.ownerId !== principal.userId) throw accountNotFound(ref);

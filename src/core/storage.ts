@@ -132,6 +132,21 @@ export interface EntryQuery {
 }
 
 /**
+ * Why a read is made, where it may matter to a durable adapter. Without a purpose, an answer shows only what is
+ * durable. `'plan'`: the caller uses the answer only to plan a {@link StorageAdapter.commit} (an account's fixed
+ * fields, and the limit its guard checks again at commit) or to authorise a request (the credential version an
+ * access token must match), never to show it. An adapter that acknowledges only after an fsync of its own may then
+ * answer from commits not yet on disk, since whatever the caller shows or acknowledges next waits for them. Any
+ * adapter may ignore it.
+ *
+ * @example
+ * ```ts
+ * const account = await storage.findAccount('BANK1', '0001', 'plan');
+ * ```
+ */
+export type ReadPurpose = 'plan';
+
+/**
  * Where a bank keeps its state. Small and shaped by the domain: users, accounts, one atomic `commit`, and reads.
  * Every method resolves `null` (or a result status) for "not found" and expected refusals; it rejects only for
  * infrastructure failures, preferably as `BankError('STORAGE_UNAVAILABLE')`.
@@ -153,13 +168,8 @@ export interface StorageAdapter {
    * the same holds for `updatePassword`, `createAccount` and every `commit` (`CommitOutcome.event`).
    */
   createUser(user: StoredUser, event?: NewEvent | null): Promise<boolean>;
-  /**
-   * The user with this id, or `null`. With `purpose` `'plan'`, the caller uses the answer only to authorise what a
-   * request then does (the credential version an access token must match), never to show it: a durable adapter may
-   * then answer from commits not yet on disk, since whatever that request shows or acknowledges waits for them (as
-   * for {@link StorageAdapter.findAccount}). Without it, an answer shows only what is durable.
-   */
-  findUserById(id: string, purpose?: 'plan'): Promise<StoredUser | null>;
+  /** The user with this id, or `null`; `'plan'` when the answer only authorises a request (see {@link ReadPurpose}). */
+  findUserById(id: string, purpose?: ReadPurpose): Promise<StoredUser | null>;
   /** Looks up by the normalised key (`usernameKey`), never by a raw query value. */
   findUserByUsernameKey(usernameKey: string): Promise<StoredUser | null>;
   /**
@@ -170,13 +180,8 @@ export interface StorageAdapter {
 
   /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
   createAccount(account: StoredAccount, event?: NewEvent | null): Promise<boolean>;
-  /**
-   * The account with this reference, or `null`. With `purpose` `'plan'`, the caller uses the answer only to plan a
-   * {@link StorageAdapter.commit} (the account's fixed fields, and the limit its guard checks again at commit): a
-   * durable adapter may then answer from commits not yet on disk, since nothing read is shown before that commit is
-   * acknowledged, after them. Without it, an answer shows only what is durable.
-   */
-  findAccount(bankCode: string, accountNumber: string, purpose?: 'plan'): Promise<StoredAccount | null>;
+  /** The account with this reference, or `null`; `'plan'` when the answer only plans a commit (see {@link ReadPurpose}). */
+  findAccount(bankCode: string, accountNumber: string, purpose?: ReadPurpose): Promise<StoredAccount | null>;
   findAccountById(id: string): Promise<StoredAccount | null>;
   /** The user's accounts, oldest first. */
   listAccounts(ownerId: string): Promise<StoredAccount[]>;

@@ -48,10 +48,23 @@ describe('SQLite schema migrations', () => {
     expect((await bank.balanceAt(alice, A, new Date())).balance).toBe((await bank.getAccount(alice, A)).balance);
     expect(await bank.balanceAt(alice, A, new Date('2020-01-01T00:00:00Z'))).toMatchObject({ balance: 0, sequence: 0 });
     expect((await bank.verify()).problems).toEqual([]);
+    // Events written before migration 7 carry a copy of their transaction; those written after name it. Both read
+    // back whole: each transaction as it was posted (the rent transfer's, before its reversal).
+    const events = (await bank.events.read({ limit: 1000 })).filter((e) => e.type === 'transaction.posted');
+    const postedIds = events.map((e) => e.payload.transaction.id);
+    expect(postedIds).toEqual(expect.arrayContaining([expected.salaryTransactionId, expected.rentTransactionId, after.transaction.id]));
+    for (const e of events) {
+      const stored = JSON.parse(JSON.stringify(await bank.operator.getTransaction(e.payload.transaction.id)));
+      expect(e.payload.transaction).toEqual({ ...stored, reversedBy: null });
+    }
     await bank.close();
 
     const { db } = await openDatabase(file, driver);
-    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 6 });
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 7 });
+    // A posted transaction is written once: the event after the migration names it, those before keep their copy.
+    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${after.transaction.id}%`)).toEqual({ copies: 0 });
+    expect(db.prepare('SELECT count(*) AS named FROM events WHERE transaction_id = ?').get(after.transaction.id)).toEqual({ named: 1 });
+    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${expected.salaryTransactionId}%`)).toEqual({ copies: 1 });
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
     // Migration 6 replaced the index of entries by time with one of every 64th entry.
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'entries_by_time%'").all()).toEqual([{ name: 'entries_by_time_sparse' }]);

@@ -73,6 +73,32 @@ export function describeEventContract(make: MakeAdapter, options: { gapFree?: bo
       await bank.close();
     });
 
+    it('shows a transaction in its event and in its replay as it was posted, also after a later reversal', async () => {
+      const { bank, alice } = await aliceAndBob(make);
+      await bank.deposit(alice, { account: A, amount: 1000 });
+      const rent = { from: A, to: B, amount: 40, idempotencyKey: 'rent-11', reference: 'rent', metadata: { month: '11' } };
+      const first = await bank.transfer(alice, rent);
+      const hold = await bank.operator.hold({ from: A, to: B, amount: 30 });
+      const captured = await bank.operator.captureHold(hold.id, { idempotencyKey: 'capture-1' });
+      const reversal = await bank.operator.reverse(first.transaction.id);
+      await bank.operator.reverse(captured.transaction.id);
+      const events = await all(bank);
+      const asJson = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
+      const posted = events.find((e) => e.type === 'transaction.posted' && e.payload.transaction.id === first.transaction.id);
+      expect(posted?.type === 'transaction.posted' && posted.payload.transaction).toEqual(asJson(first.transaction));
+      expect(first.transaction.reversedBy).toBeNull();
+      const capture = events.find((e) => e.type === 'hold.captured');
+      expect(capture?.type === 'hold.captured' && capture.payload.transaction).toEqual(asJson(captured.transaction));
+      const reversed = events.find((e) => e.type === 'transaction.reversed' && e.payload.reversed.id === first.transaction.id);
+      expect(reversed?.payload).toMatchObject({ transaction: { id: reversal.transaction.id, reversalOf: first.transaction.id, reversedBy: null }, reversed: { reversedBy: reversal.transaction.id } });
+      const replay = await bank.transfer(alice, rent);
+      expect(replay.replayed).toBe(true);
+      expect(replay.transaction).toEqual(first.transaction);
+      expect((await bank.operator.captureHold(hold.id, { idempotencyKey: 'capture-1' })).transaction).toEqual(captured.transaction);
+      expect((await bank.operator.getTransaction(first.transaction.id)).reversedBy).toBe(reversal.transaction.id);
+      await bank.close();
+    });
+
     it('writes no event for a refused change or an idempotent replay', async () => {
       const bank = await freshBank(make);
       const alice = await signUp(bank, 'alice');

@@ -4,7 +4,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import type { createReads } from './reads.js';
-import { accountFromRow, accountParams, accountRowOf, type AccountRow } from './rows.js';
+import { accountFromRow, accountParams, accountRowOf, POSTED_TRANSACTION_PLACEHOLDER, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -23,12 +23,12 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   );
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
-  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body) VALUES (NULL, ?, ?)');
+  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body, transaction_id) VALUES (NULL, ?, ?, ?)');
   const insertRecordKey = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, last_insert_rowid())');
   // The position is the rowid SQLite assigns: the largest plus one, inside the batch's transaction, so a change
   // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
   // event, so no position is ever given out twice.
-  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload) VALUES (NULL, ?, ?, ?, ?)');
+  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload, transaction_id) VALUES (NULL, ?, ?, ?, ?, ?)');
   const deleteEvents = db.prepare('DELETE FROM events WHERE position <= min(?, (SELECT max(position) FROM events) - 1)');
   const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, coalesce((SELECT max(position) FROM events), 0))) WHERE one = 1');
   const insertConsumer = db.prepare('INSERT INTO consumers (name, position, created_at, webhook) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
@@ -49,7 +49,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
 
   /** Appends the event of a change that was written (`written`), and answers `written`. */
   function withEvent(written: boolean, event: NewEvent | null | undefined, parts?: JsonParts): boolean {
-    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event, parts));
+    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event, parts), null);
     return written;
   }
 
@@ -93,12 +93,20 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));
+    // The event and the record name the transaction this commit posts rather than copy it (rows.ts puts it back on
+    // read), unless it already shows a reversal, which a later reversal would otherwise seem to have written.
+    const named = t && t.reversedBy === null ? t : null;
     const r = outcome.record;
     if (r) {
-      insertRecord.run(r.fingerprint, json.composite({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }));
+      const names = named !== null && r.transaction === named;
+      insertRecord.run(r.fingerprint, json.composite({ transaction: names ? POSTED_TRANSACTION_PLACEHOLDER : r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }), names ? named.id : null);
       insertRecordKey.run(r.scope, r.key);
     }
-    withEvent(true, outcome.event, json);
+    const e = outcome.event;
+    if (e) {
+      const names = named !== null && (e.payload as { transaction?: unknown }).transaction === named;
+      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(names ? { ...e.payload, transaction: POSTED_TRANSACTION_PLACEHOLDER } : e.payload), names ? named.id : null);
+    }
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }
 

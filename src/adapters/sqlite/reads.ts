@@ -14,7 +14,9 @@ export function createReads(db: SqlDatabase) {
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  const record = q('SELECT k.scope, k.key, r.fingerprint, r.body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record WHERE k.scope = ? AND k.key = ?');
+  const record = q(
+    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_id, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.id = r.transaction_id WHERE k.scope = ? AND k.key = ?',
+  );
   const transaction = q('SELECT body FROM transactions WHERE id = ?');
   const hold = q('SELECT body FROM holds WHERE id = ?');
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
@@ -33,7 +35,9 @@ export function createReads(db: SqlDatabase) {
   const pendingHolds = q("SELECT count(*) AS n FROM holds WHERE status = 'pending'");
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
-  const eventsAfter = q('SELECT position, id, type, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const eventsAfter = q(
+    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_id, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.id = e.transaction_id WHERE e.position > ? ORDER BY e.position LIMIT ?',
+  );
   const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');
   const consumers = q('SELECT * FROM consumers ORDER BY created_at, name');

@@ -118,8 +118,33 @@ export const entryFromRow = (r: EntryRow): LedgerEntry => entryOf(transactionFro
 /** Parses a hold's stored body. */
 export const holdFromBody = (body: string): Hold => reviveHold(JSON.parse(body) as Hold);
 
-export const recordFromRow = (r: { scope: string; key: string; fingerprint: string; body: string }): IdempotencyRecord => {
-  const body = JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>;
+/** The columns of a row that may name the transaction its commit posted instead of carrying a copy of it. */
+export interface PostedTransactionColumns {
+  transaction_id: string | null;
+  /** That transaction's row, joined. */
+  transaction_body: string | null;
+}
+
+/** Written where the posted transaction's text would be, in a row that names it: see {@link withPostedTransaction}. */
+export const POSTED_TRANSACTION_PLACEHOLDER = 0;
+
+/**
+ * Puts back, into a parsed event payload or idempotency record body, the transaction that its commit posted, where
+ * the writer left a placeholder. That transaction is as its row now holds it, except
+ * `reversedBy`: the one thing a transaction's row takes after its commit (a later reversal), which the commit's
+ * own event and record never showed. The writer names only a transaction that was not reversed when it posted.
+ */
+export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns): T {
+  if (row.transaction_id === null) return value;
+  if (row.transaction_body === null) throw new Error(`transaction ${row.transaction_id}, named by an event or idempotency record, has no row`);
+  const posted = JSON.parse(row.transaction_body) as Transaction;
+  posted.reversedBy = null;
+  value.transaction = posted;
+  return value;
+}
+
+export const recordFromRow = (r: { scope: string; key: string; fingerprint: string; body: string } & PostedTransactionColumns): IdempotencyRecord => {
+  const body = withPostedTransaction(JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>, r);
   for (const account of body.accounts) account.createdAt = isoTime(account.createdAt);
   return {
     scope: r.scope,
@@ -147,7 +172,7 @@ export function operatorKeyFromRow(r: OperatorKeyRow): StoredOperatorKey {
   return { id: r.id, name: r.name, scopes: JSON.parse(r.scopes), secretHash: r.secret_hash, createdAt: new Date(r.created_at), lastUsedAt: time(r.last_used_at), revokedAt: time(r.revoked_at) };
 }
 
-export interface EventRow {
+export interface EventRow extends PostedTransactionColumns {
   position: number;
   id: string;
   type: BankEvent['type'];
@@ -155,7 +180,11 @@ export interface EventRow {
   payload: string;
 }
 
-export const eventFromRow = (r: EventRow): BankEvent => storedEvent({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at) }, r.payload, r.position);
+export function eventFromRow(r: EventRow): BankEvent {
+  const event = storedEvent({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at) }, r.payload, r.position);
+  withPostedTransaction(event.payload as { transaction?: unknown }, r);
+  return event;
+}
 
 export interface ConsumerRow {
   name: string;

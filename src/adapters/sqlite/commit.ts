@@ -83,7 +83,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       }
       reads.accounts.put(row);
     }
-    // A transaction is written up to three times (its row, its idempotency record, its event): serialised once.
+    // Objects a commit writes in more than one row (its accounts, and a hold, in its idempotency record and in its
+    // event) are serialised once.
     const json = createJsonParts();
     const t = outcome.transaction;
     if (t) insertTransaction.run(t.id, json.of(t), t.createdAt.getTime());

@@ -102,8 +102,8 @@ export function createJsonParts(): JsonParts {
   };
 }
 
-/** The JSON text of an event's payload, as adapters store it; with `parts`, reusing texts its commit already made. */
-export const eventPayloadJson = (event: NewEvent, parts?: JsonParts): string => (parts ? parts.composite(event.payload) : JSON.stringify(event.payload));
+/** The JSON text of an event's payload, as adapters store it (`JsonParts.composite` gives the same text). */
+export const eventPayloadJson = (event: NewEvent): string => JSON.stringify(event.payload);
 
 /** An event as read back from storage: its payload parsed from its JSON text (times as ISO strings). */
 export function storedEvent(event: Omit<NewEvent, 'payload'>, payloadJson: string, position: number): BankEvent {

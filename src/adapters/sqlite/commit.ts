@@ -1,4 +1,4 @@
-import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type JsonParts, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
+import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
@@ -48,8 +48,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   }
 
   /** Appends the event of a change that was written (`written`), and answers `written`. */
-  function withEvent(written: boolean, event: NewEvent | null | undefined, parts?: JsonParts): boolean {
-    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event, parts), null);
+  function withEvent(written: boolean, event: NewEvent | null | undefined): boolean {
+    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event), null);
     return written;
   }
 

@@ -143,9 +143,9 @@ const MIGRATIONS: string[] = [
   `DROP INDEX entries_by_time;
    CREATE INDEX entries_by_time_sparse ON entries (account_pk, created_at, sequence) WHERE sequence % 64 = 0;`,
   // The transaction a commit posts, written once. Its event and its idempotency record carried a copy of it too:
-  // a durable deposit wrote about 1.7 KB of rows, 600 bytes of them that copy twice over (the event alone was
-  // 1 KB). They now name it, with a placeholder where its text was (see `withPostedTransaction` in rows.ts).
-  // Rows written before keep their copy and a NULL id.
+  // a durable deposit took 1,747 bytes of file, 2,865 with an Idempotency-Key; with the copies gone, 1,177 and 1,781.
+  // They now name it, with a placeholder where its text was (see `withPostedTransaction` in rows.ts). Rows written
+  // before keep their copy and a NULL id.
   `ALTER TABLE events ADD COLUMN transaction_id TEXT;
    ALTER TABLE idempotency_records ADD COLUMN transaction_id TEXT;`,
 ];

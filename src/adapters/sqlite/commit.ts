@@ -4,7 +4,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import type { createReads } from './reads.js';
-import { accountFromRow, accountParams, accountRowOf, POSTED_TRANSACTION_PLACEHOLDER, type AccountRow } from './rows.js';
+import { accountFromRow, accountParams, accountRowOf, namingPostedTransaction, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -94,19 +94,17 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));
-    // The event and the record name the transaction this commit posts rather than copy it (rows.ts puts it back on
-    // read), unless it already shows a reversal, which a later reversal would otherwise seem to have written.
-    const named = t && t.reversedBy === null ? t : null;
+    // The record and the event name the transaction this commit posts rather than copy it (see rows.ts).
     const r = outcome.record;
     if (r) {
-      const names = named !== null && r.transaction === named;
-      insertRecord.run(r.fingerprint, json.composite({ transaction: names ? POSTED_TRANSACTION_PLACEHOLDER : r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }), names ? named.id : null);
+      const body = namingPostedTransaction({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t);
+      insertRecord.run(r.fingerprint, json.composite(body.value), body.transactionId);
       insertRecordKey.run(r.scope, r.key);
     }
     const e = outcome.event;
     if (e) {
-      const names = named !== null && (e.payload as { transaction?: unknown }).transaction === named;
-      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(names ? { ...e.payload, transaction: POSTED_TRANSACTION_PLACEHOLDER } : e.payload), names ? named.id : null);
+      const payload = namingPostedTransaction(e.payload as { transaction?: unknown }, t);
+      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.transactionId);
     }
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }

@@ -125,14 +125,25 @@ export interface PostedTransactionColumns {
   transaction_body: string | null;
 }
 
-/** Written where the posted transaction's text would be, in a row that names it: see {@link withPostedTransaction}. */
-export const POSTED_TRANSACTION_PLACEHOLDER = 0;
+/** Written where the posted transaction's text would be, in a row that names it. */
+const POSTED_TRANSACTION_PLACEHOLDER = 0;
+
+/**
+ * How an event payload or an idempotency record body is written when it carries the transaction its commit posts
+ * (`posted`, whose own row holds it): with a placeholder in its place, and that transaction's id for the row's
+ * `transaction_id`. Anything else is written as it is, with a null id. A transaction that already shows a reversal
+ * is never named, since {@link withPostedTransaction} puts one back as not reversed.
+ */
+export function namingPostedTransaction<T extends { transaction?: unknown }>(value: T, posted: Transaction | null): { value: T; transactionId: string | null } {
+  if (posted === null || posted.reversedBy !== null || value.transaction !== posted) return { value, transactionId: null };
+  return { value: { ...value, transaction: POSTED_TRANSACTION_PLACEHOLDER }, transactionId: posted.id };
+}
 
 /**
  * Puts back, into a parsed event payload or idempotency record body, the transaction that its commit posted, where
- * the writer left a placeholder. That transaction is as its row now holds it, except
- * `reversedBy`: the one thing a transaction's row takes after its commit (a later reversal), which the commit's
- * own event and record never showed. The writer names only a transaction that was not reversed when it posted.
+ * the writer left a placeholder ({@link namingPostedTransaction}). That transaction is as its row now holds it,
+ * except `reversedBy`: the one thing a transaction's row takes after its commit (a later reversal), which the
+ * commit's own event and record never showed.
  */
 export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns): T {
   if (row.transaction_id === null) return value;

@@ -77,7 +77,7 @@ describe('standalone server (npm start)', () => {
     expect((await fetch(`${server.url}/createUser`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })).status).toBe(201);
     const copy = join(mkdtempSync(join(tmpdir(), 'bankcore-backup-')), 'copy.db');
     const run = spawnSync(process.execPath, [...CLI, 'backup', copy], { encoding: 'utf8', cwd: cliCwd(), env: { ...process.env, ...env } });
-    expect(run.stdout).toContain(`backed up ${join(dataDir, 'bankcore.db')} to ${copy} (integrity checked)`);
+    expect(run.stdout).toContain(`backed up ${join(dataDir, 'bankcore.db')} to ${copy} (integrity checked, fsynced)`);
     expect(run.status).toBe(0);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(await server.stop()).toBe(0);

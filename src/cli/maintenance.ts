@@ -6,15 +6,15 @@ import { databaseFile } from './storage.js';
 
 /**
  * `bankcore backup <file>`: a consistent copy of the live database, taken while the server serves
- * (`backupDatabase`); restoring is copying it back as `bankcore.db` while the server is stopped.
+ * (`backupDatabase`: checked and on disk before it answers, and `<file>` must be new); restoring is copying it back
+ * as `bankcore.db` while the server is stopped.
  */
 export async function backup(target: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (!target) throw new Error('usage: bankcore backup <file>');
   const source = databaseFile(env['BANK_DATA_DIR'] || './data');
   if (!existsSync(source)) throw new Error(`no database at ${source} (set BANK_DATA_DIR)`);
-  if (existsSync(target)) throw new Error(`${target} exists; choose a new file`);
   await backupDatabase(source, resolve(target));
-  return `backed up ${source} to ${target} (integrity checked)`;
+  return `backed up ${source} to ${target} (integrity checked, fsynced)`;
 }
 
 /** `bankcore import-journal [dir]`: imports a 0.1.0 journal directory into `dir/bankcore.db`, which must not exist. */

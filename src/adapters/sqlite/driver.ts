@@ -86,3 +86,13 @@ export function sqliteCode(error: unknown): string {
   if (text.includes('malformed') || text.includes('not a database') || text.includes('corrupt')) return 'SQLITE_CORRUPT';
   return 'SQLITE_ERROR';
 }
+
+/** A driver failure as a BankError: a full disk, a lock or damage says so and names the file. */
+export function failure(error: unknown, filename: string | null): BankError {
+  if (error instanceof BankError) return error;
+  const code = sqliteCode(error);
+  const file = filename ?? 'the SQLite database';
+  if (code === 'SQLITE_FULL') return new BankError('STORAGE_UNAVAILABLE', 'The disk is full; nothing was written', { cause: error });
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new BankError('STORAGE_UNAVAILABLE', `${file} is damaged; restore it from a backup`, { cause: error });
+  return new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again later', { cause: error });
+}

@@ -2,12 +2,14 @@ import { BankError, type StorageAdapter } from 'bankcore';
 import { statSync } from 'node:fs';
 import { checkInBackground, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createCommitter } from './commit.js';
-import { openDatabase, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver.js';
+import { failure, openDatabase, type SqlDatabase, type SqliteDriver } from './driver.js';
 import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
 import { createReads } from './reads.js';
 import { migrate } from './schema.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
 
+export { backupDatabase } from './backup.js';
+export { failure } from './driver.js';
 export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
 
 /** Options of {@link sqliteAdapter}: a file to open, or a database you opened (and close). */
@@ -203,43 +205,4 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
       })();
     },
   };
-}
-
-/** A driver failure as a BankError: a full disk, a lock or damage says so and names the file. */
-export function failure(error: unknown, filename: string | null): BankError {
-  if (error instanceof BankError) return error;
-  const code = sqliteCode(error);
-  const file = filename ?? 'the SQLite database';
-  if (code === 'SQLITE_FULL') return new BankError('STORAGE_UNAVAILABLE', 'The disk is full; nothing was written', { cause: error });
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new BankError('STORAGE_UNAVAILABLE', `${file} is damaged; restore it from a backup`, { cause: error });
-  return new BankError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again later', { cause: error });
-}
-
-/**
- * Copies a live database to `target` while its owner keeps serving: a read-only connection of its own (WAL readers
- * never block the writer) runs `VACUUM INTO`, which writes a complete, compact database from one read transaction.
- * The copy is then opened and integrity-checked. Restore by putting it in place as the database file while no
- * store has it open.
- *
- * @throws BankError STORAGE_UNAVAILABLE when the source cannot be read or the copy fails its check.
- * @example
- * ```ts
- * await backupDatabase('./data/bankcore.db', './backups/2026-12-02.db');
- * ```
- */
-export async function backupDatabase(source: string, target: string, driver: SqliteDriver = 'auto'): Promise<void> {
-  const { db } = await openDatabase(source, driver, { readOnly: true });
-  try {
-    db.prepare('VACUUM INTO ?').run(target);
-  } catch (error) {
-    throw failure(error, source);
-  } finally {
-    db.close();
-  }
-  const { db: copy } = await openDatabase(target, driver, { readOnly: true });
-  try {
-    checkIntegrity(copy, target, 'full');
-  } finally {
-    copy.close();
-  }
 }

@@ -6,7 +6,9 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
  * libuv's thread pool, and a commit is durable once an fsync that started after its COMMIT returned has finished:
  * the same guarantee as `synchronous=FULL` (whose commit is that write plus that fsync), but the event loop keeps
  * working during the fsync, and the commits made meanwhile share the next one. Checkpoints still fsync the WAL
- * before copying it and the database after (SQLite does so at NORMAL), so frames are never dropped unsynced.
+ * before copying it and the database after (SQLite does so at NORMAL), so frames are never dropped unsynced. The
+ * WAL's directory entry is SQLite's to sync: the first write to a WAL it created syncs the header (at NORMAL too),
+ * and that first sync fsyncs the directory (test/sqlite-fsync.test.ts checks the order).
  *
  * Nothing is acknowledged before it is durable: writes resolve, and reads answer, only once every commit before
  * them is on disk. If an fsync fails, the OS may have dropped the unwritten pages; nothing written since the last

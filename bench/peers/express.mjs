@@ -1,6 +1,6 @@
 // Peer: the same two endpoints as a user would write them with Express and jsonwebtoken.
 import express from 'express';
-import { authenticate, balances, deposit, token } from './common.mjs';
+import { authenticate, balances, deposit, responseHeaders, token } from './common.mjs';
 
 const app = express();
 app.disable('x-powered-by');
@@ -11,9 +11,9 @@ const auth = (req, res, next) => {
   req.userId = userId;
   next();
 };
-app.get('/balance', auth, (req, res) => res.json(balances(req.userId)));
+app.get('/balance', auth, (req, res) => res.set(responseHeaders()).json(balances(req.userId)));
 app.post('/deposit', auth, (req, res) => {
   const { status, body } = deposit(req.userId, req.body);
-  res.status(status).json(body);
+  res.status(status).set(responseHeaders()).json(body);
 });
 const server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port, token })));

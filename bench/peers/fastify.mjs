@@ -3,7 +3,7 @@
 // expires, up to 10,000 tokens), so that a comparison shows what the rest of the design wins, not the cache.
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
-import { authenticate, balances, deposit, token } from './common.mjs';
+import { authenticate, balances, deposit, responseHeaders, token } from './common.mjs';
 
 const verified = new Map();
 function cachedAuthenticate(header) {
@@ -23,7 +23,7 @@ app.addHook('onRequest', async (req, reply) => {
   if (!userId) return reply.code(401).send({ detail: 'unauthorized' });
   req.userId = userId;
 });
-app.get('/balance', async (req) => balances(req.userId));
+app.get('/balance', async (req, reply) => reply.headers(responseHeaders()).send(balances(req.userId)));
 app.post('/deposit', {
   schema: {
     body: {
@@ -35,7 +35,7 @@ app.post('/deposit', {
   },
 }, async (req, reply) => {
   const { status, body } = deposit(req.userId, req.body);
-  return reply.code(status).send(body);
+  return reply.code(status).headers(responseHeaders()).send(body);
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(JSON.stringify({ port: app.server.address().port, token }));

@@ -87,7 +87,18 @@ export function sqliteCode(error: unknown): string {
   return 'SQLITE_ERROR';
 }
 
-/** A driver failure as a BankError: a full disk, a lock or damage says so and names the file. */
+/**
+ * A driver failure as a BankError (returned, not thrown): a full disk or damage says so, damage naming the file;
+ * a BankError passes through unchanged.
+ *
+ * @param error - what the driver threw.
+ * @param filename - the database file, for the message about damage (null: "the SQLite database").
+ * @returns a BankError STORAGE_UNAVAILABLE with `error` as its cause.
+ * @example
+ * ```ts
+ * try { db.exec('COMMIT'); } catch (error) { throw failure(error, './data/bankcore.db'); }
+ * ```
+ */
 export function failure(error: unknown, filename: string | null): BankError {
   if (error instanceof BankError) return error;
   const code = sqliteCode(error);

@@ -10,8 +10,9 @@ import { checkIntegrity } from './open.js';
  * Copies a live database to `target` while its owner keeps serving, and returns once the copy is complete, checked
  * and on disk. A read-only connection of its own (WAL readers never block the writer) runs `VACUUM INTO`, which
  * writes a complete, compact database from one read transaction, into a hidden file beside `target`. That copy is
- * integrity-checked and fsynced (SQLite does not fsync what `VACUUM INTO` writes), then given its name and its
- * directory fsynced: `target` never names a partial or unsynced copy, and a copy that fails is removed. Restore by
+ * integrity-checked and fsynced (SQLite's documentation does not promise that `VACUUM INTO` syncs what it writes;
+ * the versions in better-sqlite3 12 and Node 22 and 24 do), then given its name and its directory fsynced: `target`
+ * never names a partial or unsynced copy, and a copy that fails is removed. Restore by
  * putting it in place as the database file while no store has it open. `VACUUM INTO` runs on the calling thread:
  * `bankcore backup` runs it in a process of its own.
  *

@@ -1,4 +1,4 @@
-// What reaches the disk, and in which order, around an acknowledgement: the first write of a new store, and a
+// What reaches the disk, and in which order, around an acknowledgement: the first write of a reopened store, and a
 // backup. The order of the system calls is read from strace; the rest from the files left behind.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBankError, type LedgerEntry } from 'bankcore';
@@ -10,6 +10,7 @@ import { checkInBackground } from '../src/adapters/sqlite/checkpointer.js';
 import { checkIntegrity, HISTORY_TABLES } from '../src/adapters/sqlite/open.js';
 import { acct, depositsOf1, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
+import { damagePage } from './support/damage.js';
 import { freshDataDir } from './support/data-dir.js';
 
 
@@ -102,13 +103,7 @@ describe('sqlite adapter: durability and ownership', () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank } = await seeded(file);
     await bank.close();
-    // Page 2 is the first b-tree page after the header page; its first byte is the page type. Damage it.
-    const fd = openSync(file, 'r+');
-    const header = Buffer.alloc(100);
-    readSync(fd, header, 0, 100, 0);
-    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
-    writeSync(fd, Buffer.from([0x00, 0xff, 0xff, 0xff]), 0, 4, pageSize);
-    closeSync(fd);
+    damagePage(file);
     const error = await errorOf(sqliteAdapter({ filename: file }).init!());
     expect(error?.code).toBe('STORAGE_UNAVAILABLE');
     expect(error?.message).toContain(file);
@@ -121,11 +116,8 @@ describe('sqlite adapter: durability and ownership', () => {
     await bank.close();
     const { db, driver } = await openDatabase(file, 'auto');
     const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'entries'").get() as { rootpage: number };
-    const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
     db.close();
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from([0x00, 0xff, 0xff, 0xff]), 0, 4, (rootpage - 1) * pageSize);
-    closeSync(fd);
+    damagePage(file, rootpage);
     const { db: damagedDb } = await openDatabase(file, driver);
     // What init() checks of a large file passes: the damage is in a history table...
     expect(() => checkIntegrity(damagedDb, file, 'quick', HISTORY_TABLES)).not.toThrow();

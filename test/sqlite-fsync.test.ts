@@ -1,12 +1,13 @@
 // What reaches the disk, and in which order, around an acknowledgement: the first write of a reopened store, and a
 // backup. The order of the system calls is read from strace; the rest from the files left behind.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase, sqliteAdapter } from 'bankcore/sqlite';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
 import { CLI } from './support/cli.js';
+import { damagePage } from './support/damage.js';
 import { freshDataDir } from './support/data-dir.js';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
@@ -130,12 +131,7 @@ describe('sqlite adapter: backups under a new name only', () => {
   it('leaves nothing behind when the copy fails: a damaged source is named and no file appears in the target directory', async () => {
     const source = join(freshDataDir(), 'bankcore.db');
     await seeded(source);
-    // Damage the first b-tree page after the header page (its page-type byte and the three after it).
-    const fd = openSync(source, 'r+');
-    const header = Buffer.alloc(100);
-    readSync(fd, header, 0, 100, 0);
-    writeSync(fd, Buffer.from([0x00, 0xff, 0xff, 0xff]), 0, 4, header.readUInt16BE(16));
-    closeSync(fd);
+    damagePage(source);
     const dir = freshDataDir('backup');
     const target = join(dir, 'copy.db');
     const error = await bankErrorOf(backupDatabase(source, target));

@@ -29,7 +29,7 @@ import { checkIntegrity } from './open.js';
 export async function backupDatabase(source: string, target: string, driver: SqliteDriver = 'auto'): Promise<void> {
   const directory = dirname(target);
   if (!existsSync(directory)) throw new BankError('CONFIGURATION_INVALID', `Cannot back up to ${target}: its directory does not exist`);
-  if (existsSync(target)) throw new BankError('CONFIGURATION_INVALID', `Cannot back up to ${target}: it exists; a backup goes to a new file`);
+  if (existsSync(target)) throw targetExists(target);
   const partial = join(directory, `.${basename(target)}.partial-${randomUUID()}`);
   try {
     const { db } = await openDatabase(source, driver, { readOnly: true });
@@ -61,13 +61,14 @@ export async function backupDatabase(source: string, target: string, driver: Sql
   }
 }
 
+const targetExists = (target: string) => new BankError('CONFIGURATION_INVALID', `Cannot back up to ${target}: it exists; a backup goes to a new file`);
+
 /** Links `file` as `name` without replacing a file that appeared there meanwhile (rename where links are refused). */
 async function giveName(file: string, name: string): Promise<void> {
-  const taken = () => new BankError('CONFIGURATION_INVALID', `Cannot back up to ${name}: it exists; a backup goes to a new file`);
   try {
     await link(file, name);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || existsSync(name)) throw taken();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || existsSync(name)) throw targetExists(name);
     // A file system without hard links: the check above and the rename are not one step, which only matters if
     // something else creates the same name in that instant.
     await rename(file, name);

@@ -72,8 +72,8 @@ describe('sqlite adapter: durability and ownership', () => {
       const racers = [race(file), race(file)];
       const answers = await Promise.all(racers.map((r) => r.answered));
       await Promise.all(racers.map((r) => r.release()));
-      expect(answers.filter((a) => a === 'won')).toHaveLength(1);
-      expect(answers.filter((a) => a.startsWith('refused: CONFIGURATION_INVALID'))).toHaveLength(1);
+      expect(answers.filter((a) => a === 'won'), `round ${round}: ${JSON.stringify(answers)}`).toHaveLength(1);
+      expect(answers.filter((a) => a.startsWith('refused: CONFIGURATION_INVALID')), `round ${round}: ${JSON.stringify(answers)}`).toHaveLength(1);
     }
   }, 60_000);
 

@@ -45,36 +45,45 @@ export interface OwnerLock {
   release(): void;
 }
 
+/** How long a store tries for the owner lock before it is refused: longer than any setup a racer holds it for. */
+const OWNER_LOCK_WAIT_MS = 2_000;
+
 /**
  * Takes `<file>-lock` in SQLite's exclusive locking mode and holds it: an OS-level lock (fcntl), so a second store
- * in this process or another is refused at once, with no pid file and no race; the OS releases it if the process
- * dies. A separate file, so that `bankcore backup` can still read the database itself.
+ * in this process or another is refused, with no pid file and no race; the OS releases it if the process dies. A
+ * separate file, so that `bankcore backup` can still read the database itself.
  */
 export async function acquireOwnerLock(filename: string, driver: SqliteDriver): Promise<OwnerLock> {
   if (filename === '') return { release() {} };
-  // A short wait, not none: two stores starting together each hold a brief lock on the new lock file while they
-  // set it up, and with no wait at all both could be refused. An owner holds its lock for good, so a second store
-  // is still refused, after this wait.
-  const { db } = await openDatabase(`${filename}-lock`, driver, { timeoutMs: 250 });
-  try {
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE');
-  } catch (error) {
-    db.close();
-    if (sqliteCode(error) === 'SQLITE_BUSY') {
-      throw new BankError('CONFIGURATION_INVALID', `${filename} is in use by another bankcore store (in this process or another); one store per database file`, { cause: error });
-    }
-    throw error;
-  }
-  return {
-    release() {
-      try {
-        db.exec('ROLLBACK');
-      } finally {
-        db.close();
+  // Two stores starting together each hold a lock on the new lock file for a moment while they take it; SQLite
+  // answers one of them BUSY at once (waiting could deadlock), and the other waits for that one to let go. A
+  // loser descheduled for longer than that wait (a loaded machine) used to make the winner give up too, leaving no
+  // owner. So a BUSY store tries again, after a random pause, until OWNER_LOCK_WAIT_MS: a racer's moment passes,
+  // an owner's lock never does. Each attempt waits at most 100 ms inside SQLite, which blocks the thread.
+  const deadline = Date.now() + OWNER_LOCK_WAIT_MS;
+  for (;;) {
+    const { db } = await openDatabase(`${filename}-lock`, driver, { timeoutMs: 100 });
+    try {
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+      return {
+        release() {
+          try {
+            db.exec('ROLLBACK');
+          } finally {
+            db.close();
+          }
+        },
+      };
+    } catch (error) {
+      db.close();
+      if (sqliteCode(error) !== 'SQLITE_BUSY') throw error;
+      if (Date.now() >= deadline) {
+        throw new BankError('CONFIGURATION_INVALID', `${filename} is in use by another bankcore store (in this process or another); one store per database file`, { cause: error });
       }
-    },
-  };
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    }
+  }
 }
 
 /** The tables that grow with history: on a large file, `quick` checks them in the background (see `sqliteAdapter`). */

@@ -103,6 +103,21 @@ describe('authenticate', () => {
     expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('TOKEN_EXPIRED');
   });
 
+  it('refuses a token whose header or payload was changed under the signature of a token remembered as verified', async () => {
+    const bank = makeBank();
+    const alice = await userIn(bank, 'alice');
+    const bob = await userIn(bank, 'bob');
+    const { accessToken } = await bank.login({ username: 'alice', password: passwordOf('alice') });
+    expect(await bank.authenticate(accessToken)).toBe(alice);
+    const [header, payload, signature] = accessToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const asBob = Buffer.from(JSON.stringify({ ...claims, sub: bob.userId })).toString('base64url');
+    for (const tampered of [`${header}.${asBob}.${signature}`, `${header}x.${payload}.${signature}`, `${payload}.${signature}`]) {
+      expect((await bankErrorOf(bank.authenticate(tampered))).code).toBe('INVALID_TOKEN');
+    }
+    expect(await bank.authenticate(accessToken)).toBe(alice);
+  });
+
   it('revokes a token that was verified (and remembered) before the password changed', async () => {
     const bank = makeBank();
     const me = await userIn(bank, 'alice');

@@ -29,6 +29,9 @@ export interface VerifiedToken {
 
 const MIN_SECRET_BYTES = 32;
 
+/** A compact JWS's last segment (its signature); the whole text if it has no dot. */
+const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+
 /** Issues and verifies HS256 access tokens; the HMAC key is imported once. */
 export class TokenService {
   readonly ttlSeconds: number;
@@ -38,8 +41,13 @@ export class TokenService {
   private readonly tolerance: number;
   private readonly now: () => Date;
   private readonly cacheSize: number;
-  /** token → its claims and the last second it may be used; Map order makes it a FIFO for eviction. */
-  private readonly verified = new Map<string, VerifiedToken & { usableUntil: number }>();
+  /**
+   * A verified token's signature → the token, its claims and the last second it may be used; Map order makes it a
+   * FIFO for eviction. Keyed by the signature, not the whole token: a Map hashes its key's every character on each
+   * lookup, and a request's header is a fresh string each time (a 303-byte token: 375 ns against 140 ns). A hit
+   * still needs the whole token equal, so a forged payload under a known signature is a miss, and fully verified.
+   */
+  private readonly verified = new Map<string, VerifiedToken & { token: string; usableUntil: number }>();
 
   constructor(options: TokenOptions, now: () => Date) {
     const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
@@ -82,18 +90,30 @@ export class TokenService {
    * @throws BankError TOKEN_EXPIRED when expired; INVALID_TOKEN for anything else wrong.
    */
   async verify(token: string): Promise<VerifiedToken> {
-    const cached = this.verified.get(token);
-    if (cached) {
-      if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return { userId: cached.userId, credentialVersion: cached.credentialVersion };
-      this.verified.delete(token);
-      throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
-    }
+    const known = this.remembered(token);
+    if (known) return known;
     const claims = await this.verifyFully(token);
     if (this.cacheSize > 0) {
       if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, claims);
+      this.verified.set(signatureOf(token), { ...claims, token });
     }
     return { userId: claims.userId, credentialVersion: claims.credentialVersion };
+  }
+
+  /**
+   * The claims of a token verified before, at once: `null` for a token not remembered, which {@link verify} must
+   * check. Why apart from `verify`: an `await` per request costs a promise and a microtask turn, and nearly every
+   * request carries a token seen before (its claims are returned as remembered, not copied).
+   *
+   * @throws BankError TOKEN_EXPIRED when it was verified and has expired since.
+   */
+  remembered(token: string): VerifiedToken | null {
+    const signature = signatureOf(token);
+    const cached = this.verified.get(signature);
+    if (cached?.token !== token) return null;
+    if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return cached;
+    this.verified.delete(signature);
+    throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
   }
 
   private async verifyFully(token: string): Promise<VerifiedToken & { usableUntil: number }> {

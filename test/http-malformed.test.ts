@@ -27,6 +27,7 @@ const CASES: Case[] = [
   { name: 'text/plain body', path: '/deposit', raw: dep({}), type: 'text/plain', status: 415 },
   { name: 'form body to a JSON endpoint', path: '/deposit', raw: 'amount=10', type: 'application/x-www-form-urlencoded', status: 415 },
   { name: 'a repeated key (JSON.parse would keep the last)', path: '/deposit', raw: `{"bankCode":"BANK1","accountNumber":"00010001","amount":1,"amount":2}`, type: JSON_TYPE, status: 400 },
+  { name: 'a repeated key written once with an escape', path: '/deposit', raw: `{"bankCode":"BANK1","accountNumber":"00010001","amount":1,"\\u0061mount":2}`, type: JSON_TYPE, status: 400 },
   { name: 'a repeated key in a nested object', path: '/transfer', raw: `{"from":{"bankCode":"BANK1","bankCode":"X","accountNumber":"00010001"},"to":{"bankCode":"BANK1","accountNumber":"00020001"},"amount":1}`, type: JSON_TYPE, status: 400 },
   { name: 'amount 5.0 (an integer value, not an integer literal)', path: '/deposit', raw: dep({}).replace('"amount":10', '"amount":5.0'), type: JSON_TYPE, status: 422 },
   { name: 'amount 1e2', path: '/deposit', raw: dep({}).replace('"amount":10', '"amount":1e2'), type: JSON_TYPE, status: 422 },

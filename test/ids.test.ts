@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import { isoTime, isoTimeOrNull } from '../src/core/time.js';
+import { fingerprint } from '../src/core/ledger.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import fc from 'fast-check';
 
 describe('ids', () => {
   it('are version 7 UUIDs whose first 48 bits are the creation time in milliseconds, so later ids sort later', async () => {
@@ -37,5 +40,19 @@ describe('isoTime', () => {
     for (const t of [-62167219200001, 253402300800000, 8.64e15, -8.64e15]) expect(isoTime(new Date(t))).toBe(new Date(t).toISOString());
     expect(() => isoTime(new Date(NaN))).toThrow(RangeError);
     expect(isoTimeOrNull(null)).toBeNull();
+  });
+});
+
+describe('fingerprint', () => {
+  it('is the SHA-256 of the payload as UTF-8 JSON, for any text: records written before still match', () => {
+    const reference = (payload: unknown) => Buffer.from(sha256(new TextEncoder().encode(JSON.stringify(payload)))).toString('hex');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)) }), fc.integer(), fc.constant(null)), { maxLength: 6 }), (payload) => {
+        expect(fingerprint('key', () => payload)).toBe(reference(payload));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['é', 'Zürich €', '😀', '\u007f\u0080']) expect(fingerprint('key', () => [text])).toBe(reference([text]));
+    expect(fingerprint(undefined, () => ['x'])).toBe('');
   });
 });

@@ -46,7 +46,9 @@ function scan(text: string): void {
       while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];
       if (expectKey && top?.kind === 'object') {
-        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        // A key without an escape is its text as it stands; only one with escapes needs decoding.
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.keys.has(key)) throw new BankError('MALFORMED_REQUEST', `The JSON body repeats the key "${key}"`);
         top.keys.add(key);
         top.key = key;
@@ -55,8 +57,13 @@ function scan(text: string): void {
       i = end;
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       let end = i;
-      while (end < text.length && /[-+0-9.eE]/.test(text[end]!)) end++;
-      if (/[.eE]/.test(text.slice(i, end))) {
+      let integer = true;
+      for (; end < text.length; end++) {
+        const d = text[end]!;
+        if (d === '.' || d === 'e' || d === 'E') integer = false;
+        else if (d !== '-' && d !== '+' && !(d >= '0' && d <= '9')) break;
+      }
+      if (!integer) {
         const where = path();
         throw new BankError('VALIDATION_FAILED', `Invalid input: ${where || 'input'} must be written as an integer, without a fraction or exponent`, {
           details: { issues: [{ path: where, message: 'must be written as an integer, without a fraction or exponent' }] },

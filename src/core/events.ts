@@ -1,5 +1,6 @@
 import { publicAccount, type CommitOutcome } from './commit.js';
 import type { CommitPlan } from './storage.js';
+import { isoTime } from './time.js';
 import type { Account, Hold, Transaction, User } from './types.js';
 
 /**
@@ -77,13 +78,38 @@ export interface JsonParts {
   composite(object: object): string;
 }
 
-/** A fresh {@link JsonParts}, for the writes of one commit. */
-export function createJsonParts(): JsonParts {
+// A time as JSON.stringify writes it (Date's toJSON: null for an invalid date), without the toJSON call.
+const timeJson = (date: Date | null): string | null => (date === null || Number.isNaN(date.getTime()) ? null : isoTime(date));
+
+/**
+ * A fresh {@link JsonParts}, for the writes of one commit.
+ *
+ * Given the commit's outcome, its transaction, hold and touched accounts are serialised from a copy whose times are
+ * already text: a `Date` inside `JSON.stringify` costs a `toJSON` call into V8's printf-style `toISOString`, and a
+ * durable deposit's two took 22k of its 192.5k instructions (callgrind, 64 callers in-process; 170.0k this way). A
+ * spread keeps every field in its place, so the text is the same as `JSON.stringify` of the object itself.
+ *
+ * @param commit - the outcome's objects (`applyCommitPlan`'s result), or nothing for other writes.
+ * @example
+ * ```ts
+ * const json = createJsonParts(outcome);
+ * insertTransaction.run(t.id, json.of(outcome.transaction));
+ * ```
+ */
+export function createJsonParts(commit?: { transaction: Transaction | null; hold: Hold | null; touched: Account[] }): JsonParts {
   const known = new Map<unknown, string>();
+  const textOf = (value: unknown): string => {
+    const t = commit?.transaction;
+    if (t && value === t) return JSON.stringify({ ...t, createdAt: timeJson(t.createdAt) });
+    const h = commit?.hold;
+    if (h && value === h) return JSON.stringify({ ...h, expiresAt: timeJson(h.expiresAt), createdAt: timeJson(h.createdAt), resolvedAt: timeJson(h.resolvedAt) });
+    if (commit && value === commit.touched) return JSON.stringify(commit.touched.map((a) => ({ ...a, createdAt: timeJson(a.createdAt) })));
+    return JSON.stringify(value);
+  };
   const of = (value: unknown): string => {
     let text = known.get(value);
     if (text === undefined) {
-      text = JSON.stringify(value);
+      text = textOf(value);
       if (typeof value === 'object' && value !== null) known.set(value, text);
     }
     return text;

@@ -85,7 +85,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     }
     // Objects a commit writes in more than one row (its accounts, and a hold, in its idempotency record and in its
     // event) are serialised once.
-    const json = createJsonParts();
+    const json = createJsonParts(outcome);
     const t = outcome.transaction;
     if (t) insertTransaction.run(t.id, json.of(t), t.createdAt.getTime());
     for (const e of outcome.entries) {

@@ -39,16 +39,16 @@ export interface EntryRow {
 }
 
 /** A time written by `JSON.stringify` (an ISO string) back as a Date; `null` stays `null`. */
-const isoTime = <T>(value: T): T => (typeof value === 'string' ? (new Date(value) as T) : value);
+const dateFromIso = <T>(value: T): T => (typeof value === 'string' ? (new Date(value) as T) : value);
 
 // Bodies are parsed with plain JSON.parse and their times revived by path, never by key name: a reviver is called
 // for every value (a history page parses fifty bodies, and a reviver made that several times slower), and it would
 // also turn a customer's metadata value under a key such as `createdAt` into a Date.
-const reviveTransaction = (t: Transaction): Transaction => ((t.createdAt = isoTime(t.createdAt)), t);
+const reviveTransaction = (t: Transaction): Transaction => ((t.createdAt = dateFromIso(t.createdAt)), t);
 const reviveHold = (h: Hold): Hold => {
-  h.createdAt = isoTime(h.createdAt);
-  h.expiresAt = isoTime(h.expiresAt);
-  h.resolvedAt = isoTime(h.resolvedAt);
+  h.createdAt = dateFromIso(h.createdAt);
+  h.expiresAt = dateFromIso(h.expiresAt);
+  h.resolvedAt = dateFromIso(h.resolvedAt);
   return h;
 };
 
@@ -156,7 +156,7 @@ export function withPostedTransaction<T extends { transaction?: unknown }>(value
 
 export const recordFromRow = (r: { scope: string; key: string; fingerprint: string; body: string } & PostedTransactionColumns): IdempotencyRecord => {
   const body = withPostedTransaction(JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>, r);
-  for (const account of body.accounts) account.createdAt = isoTime(account.createdAt);
+  for (const account of body.accounts) account.createdAt = dateFromIso(account.createdAt);
   return {
     scope: r.scope,
     key: r.key,
@@ -164,7 +164,7 @@ export const recordFromRow = (r: { scope: string; key: string; fingerprint: stri
     ...body,
     transaction: body.transaction && reviveTransaction(body.transaction),
     hold: body.hold && reviveHold(body.hold),
-    createdAt: isoTime(body.createdAt),
+    createdAt: dateFromIso(body.createdAt),
   };
 };
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
-import { isoTime, isoTimeOrNull } from '../src/core/time.js';
 import { fingerprint } from '../src/core/ledger.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
@@ -23,23 +22,6 @@ describe('ids', () => {
     const ids = Array.from({ length: 20_000 }, () => newId());
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
-  });
-});
-
-describe('isoTime', () => {
-  it('writes exactly what toISOString writes, for every year 0-9999 and at each edge of a field', () => {
-    const times = [0, -1, 1, 253402300799999, -62167219200000, -62135596800001, 951782400000, 4102444800000 - 1];
-    for (let i = 0; i < 20_000; i++) times.push(Math.floor((Math.random() - 0.2) * 3e14));
-    for (const t of times) {
-      const date = new Date(t);
-      expect(isoTime(date)).toBe(date.toISOString());
-    }
-  });
-
-  it('writes the extended year form outside 0-9999 and throws RangeError for an invalid date, as toISOString does', () => {
-    for (const t of [-62167219200001, 253402300800000, 8.64e15, -8.64e15]) expect(isoTime(new Date(t))).toBe(new Date(t).toISOString());
-    expect(() => isoTime(new Date(NaN))).toThrow(RangeError);
-    expect(isoTimeOrNull(null)).toBeNull();
   });
 });
 

@@ -254,7 +254,7 @@ export function createBank(options: BankOptions): Bank {
       if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > 4096) {
         throw new BankError('INVALID_TOKEN', 'The access token is invalid');
       }
-      const claims = tokens.remembered(accessToken) ?? (await tokens.verify(accessToken));
+      const claims = await tokens.verify(accessToken);
       const current = (user: StoredUser | null): user is StoredUser => user !== null && user.credentialVersion === claims.credentialVersion;
       // Read to authorise, not to show: what the request then answers waits for durability on its own, so the read
       // need not wait behind the fsync in flight (on the durable default every request would, before it started).

@@ -1,6 +1,6 @@
 import { publicAccount, type CommitOutcome } from './commit.js';
 import type { CommitPlan } from './storage.js';
-import { isoTime } from './time.js';
+import { jsonTime } from './time.js';
 import type { Account, Hold, Transaction, User } from './types.js';
 
 /**
@@ -78,9 +78,6 @@ export interface JsonParts {
   composite(object: object): string;
 }
 
-// A time as JSON.stringify writes it (Date's toJSON: null for an invalid date), without the toJSON call.
-const timeJson = (date: Date | null): string | null => (date === null || Number.isNaN(date.getTime()) ? null : isoTime(date));
-
 /**
  * A fresh {@link JsonParts}, for the writes of one commit.
  *
@@ -100,10 +97,10 @@ export function createJsonParts(commit?: { transaction: Transaction | null; hold
   const known = new Map<unknown, string>();
   const textOf = (value: unknown): string => {
     const t = commit?.transaction;
-    if (t && value === t) return JSON.stringify({ ...t, createdAt: timeJson(t.createdAt) });
+    if (t && value === t) return JSON.stringify({ ...t, createdAt: jsonTime(t.createdAt) });
     const h = commit?.hold;
-    if (h && value === h) return JSON.stringify({ ...h, expiresAt: timeJson(h.expiresAt), createdAt: timeJson(h.createdAt), resolvedAt: timeJson(h.resolvedAt) });
-    if (commit && value === commit.touched) return JSON.stringify(commit.touched.map((a) => ({ ...a, createdAt: timeJson(a.createdAt) })));
+    if (h && value === h) return JSON.stringify({ ...h, expiresAt: jsonTime(h.expiresAt), createdAt: jsonTime(h.createdAt), resolvedAt: jsonTime(h.resolvedAt) });
+    if (commit && value === commit.touched) return JSON.stringify(commit.touched.map((a) => ({ ...a, createdAt: jsonTime(a.createdAt) })));
     return JSON.stringify(value);
   };
   const of = (value: unknown): string => {

@@ -25,7 +25,7 @@ export type { PasswordHasher, PasswordHashing, PasswordKdf } from './passwords.j
 export { DEFAULT_RATE_LIMITS, memoryRateLimitStore } from './rate-limit.js';
 export type { RateLimitHit, RateLimitRule, RateLimits, RateLimitStore } from './rate-limit.js';
 export type { HistoryOptions } from './reads.js';
-export { isoTime, isoTimeOrNull } from './time.js';
+export { isoTime, jsonTime } from './time.js';
 export * as schemas from './schemas.js';
 export type {
   AccountGuard,

@@ -26,13 +26,14 @@ export function isoTime(date: Date): string {
 }
 
 /**
- * {@link isoTime} of a time that may be absent.
+ * A time as `JSON.stringify` writes a `Date` (its `toJSON`), without that call: the ISO text, and `null` for `null`
+ * or an invalid date. What every serialiser of the core's objects uses for their times.
  *
  * @param date - a `Date`, or `null`.
- * @returns its ISO text, or `null` for `null`.
+ * @returns its ISO text, or `null`.
  * @example
  * ```ts
- * isoTimeOrNull(hold.resolvedAt); // null while the hold is pending
+ * jsonTime(hold.resolvedAt); // null while the hold is pending
  * ```
  */
-export const isoTimeOrNull = (date: Date | null): string | null => (date === null ? null : isoTime(date));
+export const jsonTime = (date: Date | null): string | null => (date === null || Number.isNaN(date.getTime()) ? null : isoTime(date));

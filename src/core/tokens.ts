@@ -90,30 +90,19 @@ export class TokenService {
    * @throws BankError TOKEN_EXPIRED when expired; INVALID_TOKEN for anything else wrong.
    */
   async verify(token: string): Promise<VerifiedToken> {
-    const known = this.remembered(token);
-    if (known) return known;
+    const signature = signatureOf(token);
+    const cached = this.verified.get(signature);
+    if (cached?.token === token) {
+      if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return { userId: cached.userId, credentialVersion: cached.credentialVersion };
+      this.verified.delete(signature);
+      throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
+    }
     const claims = await this.verifyFully(token);
     if (this.cacheSize > 0) {
       if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(signatureOf(token), { ...claims, token });
+      this.verified.set(signature, { ...claims, token });
     }
     return { userId: claims.userId, credentialVersion: claims.credentialVersion };
-  }
-
-  /**
-   * The claims of a token verified before, at once: `null` for a token not remembered, which {@link verify} must
-   * check. Why apart from `verify`: an `await` per request costs a promise and a microtask turn, and nearly every
-   * request carries a token seen before (its claims are returned as remembered, not copied).
-   *
-   * @throws BankError TOKEN_EXPIRED when it was verified and has expired since.
-   */
-  remembered(token: string): VerifiedToken | null {
-    const signature = signatureOf(token);
-    const cached = this.verified.get(signature);
-    if (cached?.token !== token) return null;
-    if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return cached;
-    this.verified.delete(signature);
-    throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
   }
 
   private async verifyFully(token: string): Promise<VerifiedToken & { usableUntil: number }> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createJsonParts, type Account, type Hold, type Transaction } from 'bankcore';
+import { createJsonParts, isoTime, jsonTime, type Account, type Hold, type Transaction } from 'bankcore';
 
 // Times as a commit makes them, and the odd ones (before year 0, after 9999, invalid) JSON.stringify also handles.
 const time = fc.oneof(fc.date({ noInvalidDate: true }), fc.date({ noInvalidDate: false }), fc.constant(new Date(0)));
@@ -77,5 +77,28 @@ describe('createJsonParts', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('isoTime', () => {
+  it('writes exactly what toISOString writes, for every year 0-9999 and at each edge of a field', () => {
+    const times = [0, -1, 1, 253402300799999, -62167219200000, -62135596800001, 951782400000, 4102444800000 - 1];
+    for (let i = 0; i < 20_000; i++) times.push(Math.floor((Math.random() - 0.2) * 3e14));
+    for (const t of times) {
+      const date = new Date(t);
+      expect(isoTime(date)).toBe(date.toISOString());
+    }
+  });
+
+  it('writes the extended year form outside 0-9999 and throws RangeError for an invalid date, as toISOString does', () => {
+    for (const t of [-62167219200001, 253402300800000, 8.64e15, -8.64e15]) expect(isoTime(new Date(t))).toBe(new Date(t).toISOString());
+    expect(() => isoTime(new Date(NaN))).toThrow(RangeError);
+  });
+});
+
+describe('jsonTime', () => {
+  it("writes a time as a Date's toJSON does: its ISO text, null for null or an invalid date", () => {
+    for (const t of [0, -1, 253402300799999, 253402300800000, -62167219200001, NaN]) expect(jsonTime(new Date(t))).toBe(new Date(t).toJSON());
+    expect(jsonTime(null)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBankError, type LedgerEntry } from 'bankcore';
 import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
+import { ENTRY_SQL } from '../src/adapters/sqlite/reads.js';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { createWalSync } from '../src/adapters/sqlite/wal-sync.js';
 import { checkInBackground } from '../src/adapters/sqlite/checkpointer.js';
@@ -158,20 +159,23 @@ describe('sqlite adapter: durability and ownership', () => {
     await again.close();
   });
 
-  it('answers history pages and balanceAt from index lookups, never a scan of the ledger, with one entry in 64 indexed by time', async () => {
+  it('answers history pages and balanceAt from index lookups and links, never a scan of the ledger, with one entry in 64 indexed', async () => {
     const file = join(freshDataDir(), 'bankcore.db');
     const { bank } = await seeded(file, 3);
     await bank.close();
     // Whichever driver this run tests (better-sqlite3 on Node 20, node:sqlite on 22 and 24).
     const { db } = await openDatabase(file, (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver, { readOnly: true });
     const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-    // A lookup by time (the sparse index, then a short primary-key range), and a page: the statements of reads.ts.
-    expect(plan('SELECT sequence FROM entries WHERE account_pk = ? AND sequence % 64 = 0 AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1', 1, 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_time_sparse \(account_pk=\? AND created_at<\?\)/);
-    expect(plan('SELECT max(sequence) AS sequence FROM entries WHERE account_pk = ? AND sequence BETWEEN ? AND ? AND created_at <= ?', 1, 0, 63, 1)).toMatch(/SEARCH entries USING PRIMARY KEY \(account_pk=\? AND sequence>\? AND sequence<\?\)/);
-    expect(plan('SELECT * FROM entries e WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 1, 1, 2)).toMatch(/SEARCH e USING PRIMARY KEY/);
-    expect(plan('SELECT * FROM entries e WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT 1', 1, 1, 2)).not.toMatch(/SCAN/);
-    // Only one entry in 64 is indexed by time.
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'").all()).toEqual([{ name: 'entries_by_time_sparse' }]);
+    // The statements of reads.ts: the sparse indexes by time and by sequence, and the chain, one entry by id at a time.
+    expect(plan(ENTRY_SQL.lastIndexedAtOrBefore, 1, 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_time_sparse \(account_pk=\? AND created_at<\?\)/);
+    expect(plan(ENTRY_SQL.firstIndexedAtOrAbove, 1, 1)).toMatch(/SEARCH entries USING (COVERING )?INDEX entries_by_sequence_sparse \(account_pk=\? AND sequence>\?\)/);
+    for (const chain of [plan(ENTRY_SQL.chainDown, 1, 1, 1), plan(ENTRY_SQL.chainUp, 1, -1), plan(ENTRY_SQL.lastAtOrBeforeFrom, 1, 1, 1)]) {
+      expect(chain).toMatch(/SEARCH entries USING INTEGER PRIMARY KEY \(rowid=\?\).*SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      // The only scan is of the chain's own queue of rows (c).
+      expect(chain).not.toMatch(/SCAN (e|entries|t|transactions|a|accounts)\b/);
+    }
+    // Only one entry in 64 is indexed, by time and by sequence.
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name").all()).toEqual([{ name: 'entries_by_sequence_sparse' }, { name: 'entries_by_time_sparse' }]);
     db.close();
     expect(existsSync(`${file}-lock`)).toBe(true);
     expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');

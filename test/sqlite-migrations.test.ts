@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { SCHEMA_VERSION } from '../src/adapters/sqlite/schema.js';
 import { freshDataDir } from './support/data-dir.js';
+import { brokenLinks } from './support/sqlite-links.js';
 
 // test/fixtures/sqlite-schema3/bankcore.db was written at schema version 3 by the code of commit ab167a6 (its
 // make.mjs): two users, a keyed deposit, a keyed transfer, a withdrawal, the transfer's reversal and a pending hold.
@@ -60,14 +62,65 @@ describe('SQLite schema migrations', () => {
     await bank.close();
 
     const { db } = await openDatabase(file, driver);
-    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: 7 });
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
     // A posted transaction is written once: the event after the migration names it, those before keep their copy.
     expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${after.transaction.id}%`)).toEqual({ copies: 0 });
     expect(db.prepare('SELECT count(*) AS named FROM events WHERE transaction_id = ?').get(after.transaction.id)).toEqual({ named: 1 });
     expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${expected.salaryTransactionId}%`)).toEqual({ copies: 1 });
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
-    // Migration 6 replaced the index of entries by time with one of every 64th entry.
+    // Migration 6 replaced the index of entries by time with one of every 64th entry; migration 8 kept it.
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'entries_by_time%'").all()).toEqual([{ name: 'entries_by_time_sparse' }]);
+    db.close();
+  });
+
+  it('brings a schema-7 database to entries in commit order with every history page, point-in-time balance and link intact', async () => {
+    // test/fixtures/sqlite-schema7 (see its make.mjs): four accounts whose entries interleave, past several strides.
+    const fixture = new URL('./fixtures/sqlite-schema7/', import.meta.url);
+    const seven = JSON.parse(readFileSync(new URL('expected.json', fixture), 'utf8')) as {
+      accounts: Array<{ account: { bankCode: string; accountNumber: string }; balance: number; entries: Array<{ sequence: number; transactionId: string; amount: number; balanceAfter: number }>; balances: Array<{ at: string; balance: number; sequence: number }> }>;
+    };
+    const file = join(freshDataDir('migrate7'), 'bankcore.db');
+    copyFileSync(new URL('bankcore.db', fixture), file);
+    const bank = createBank({ storage: sqliteAdapter({ filename: file, driver }), tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    await bank.init();
+    const shape = (e: { sequence: number; transactionId: string; amount: number; balanceAfter: number }) => ({ sequence: e.sequence, transactionId: e.transactionId, amount: e.amount, balanceAfter: e.balanceAfter });
+    const whole = async (account: { bankCode: string; accountNumber: string }, limit: number, window: { from?: string; to?: string } = {}) => {
+      const entries = [];
+      let cursor: string | null = null;
+      do {
+        const page = await bank.operator.history(account, { limit, cursor, ...window });
+        entries.push(...page.entries.map(shape));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return entries;
+    };
+    for (const expectedAccount of seven.accounts) {
+      const { account, entries } = expectedAccount;
+      expect((await bank.operator.getAccount(account)).balance).toBe(expectedAccount.balance);
+      // Pages of 1, 7 and 100 cross the strides at every offset.
+      for (const limit of [1, 7, 100]) expect(await whole(account, limit)).toEqual(entries);
+      for (const { at, balance, sequence } of expectedAccount.balances) {
+        expect(await bank.operator.balanceAt(account, at)).toMatchObject({ balance, sequence });
+      }
+      // A time window is a sequence range: every entry between two sampled instants, as the full history has them.
+      const [from, to] = [expectedAccount.balances[2]!, expectedAccount.balances[9]!];
+      expect(await whole(account, 13, { from: from.at, to: to.at })).toEqual(entries.filter((e) => e.sequence > from.sequence && e.sequence <= to.sequence));
+    }
+    // New entries continue each chain from the migrated newest.
+    const [first] = seven.accounts;
+    const carol = await bank.authenticate((await bank.login({ username: 'carol', password: 'carol password 1' })).accessToken);
+    await bank.deposit(carol, { account: first!.account, amount: 5 });
+    const after = await whole(first!.account, 50);
+    expect(after.slice(1)).toEqual(first!.entries);
+    expect(after[0]).toMatchObject({ sequence: first!.entries[0]!.sequence + 1, amount: 5, balanceAfter: first!.balance + 5 });
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+
+    const { db } = await openDatabase(file, driver);
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name").all()).toEqual([{ name: 'entries_by_sequence_sparse' }, { name: 'entries_by_time_sparse' }]);
+    // Every link names the same account's entry one sequence lower; each account's row names its newest.
+    expect(brokenLinks(db)).toEqual({ entries: 0, accounts: 0 });
     db.close();
   });
 });

@@ -14,8 +14,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   const insertAccount = db.prepare(
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
-  const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ? WHERE pk = ? AND entry_count = ?');
-  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_id, leg, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ?, last_entry_id = ? WHERE pk = ? AND entry_count = ?');
+  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_id, leg, amount, balance_after, created_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertTransaction = db.prepare('INSERT INTO transactions (id, body, reversed_by, created_at) VALUES (?, ?, NULL, ?)');
   const markReversed = db.prepare("UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE id = ? AND reversed_by IS NULL");
   const upsertHold = db.prepare(
@@ -43,7 +43,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   let deferring = false;
   /** Writes an account's new row; the guard `before` is the entry count the row had when the batch read it. */
   function writeAccount(row: AccountRow, before: number): void {
-    const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.pk, before);
+    const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.last_entry_id, row.pk, before);
     if (Number(changed.changes) !== 1) throw new Error(`account ${row.id} changed under its own commit`);
   }
 
@@ -60,20 +60,30 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       if (earlier) return { status: earlier.fingerprint === claim.fingerprint ? 'replayed' : 'idempotency_key_reused', record: earlier };
     }
     const accounts = new Map<string, StoredAccount>();
-    const pks = new Map<string, number>();
+    const rows = new Map<string, AccountRow>();
     for (const g of plan.guards) {
       const row = deferred.get(g.accountId)?.row ?? reads.accountRow(g.accountId);
       if (!row) continue;
       accounts.set(row.id, accountFromRow(row));
-      pks.set(row.id, row.pk);
+      rows.set(row.id, row);
     }
     const hold = plan.holdResolve ? reads.hold(plan.holdResolve.holdId) : null;
     const reversed = plan.reverses === null ? null : reads.transaction(plan.reverses);
     // One writer at a time: a settlement account is an ordinary row here, with no contention to avoid.
     const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
     if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
+    // Each entry links to its account's newest before it; the account's row then names the new newest.
+    const heads = new Map<string, number | null>();
+    for (const e of outcome.entries) {
+      const row = rows.get(e.accountId)!;
+      const previous = heads.has(e.accountId) ? heads.get(e.accountId)! : row.last_entry_id;
+      const leg = Number(e.id.slice(e.id.lastIndexOf(':') + 1));
+      const written = insertEntry.run(row.pk, e.sequence, e.transactionId, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous);
+      heads.set(e.accountId, Number(written.lastInsertRowid));
+    }
     for (const a of outcome.accounts) {
-      const row = accountRowOf(a, pks.get(a.id)!);
+      const read = rows.get(a.id)!;
+      const row = accountRowOf(a, read.pk, heads.has(a.id) ? heads.get(a.id)! : read.last_entry_id);
       const before = accounts.get(a.id)!.entryCount;
       if (!deferring) writeAccount(row, before);
       else {
@@ -88,9 +98,6 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const json = createJsonParts(outcome);
     const t = outcome.transaction;
     if (t) insertTransaction.run(t.id, json.of(t), t.createdAt.getTime());
-    for (const e of outcome.entries) {
-      insertEntry.run(pks.get(e.accountId)!, e.sequence, e.transactionId, Number(e.id.slice(e.id.lastIndexOf(':') + 1)), e.amount, e.balanceAfter, e.createdAt.getTime());
-    }
     if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));

@@ -2,7 +2,7 @@ import { BankError } from 'bankcore';
 
 /** A prepared statement, as both `better-sqlite3` and `node:sqlite` shape it (positional `?` parameters only). */
 export interface SqlStatement {
-  run(...params: unknown[]): { changes: number | bigint };
+  run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }

@@ -4,7 +4,42 @@ import type { SqlDatabase } from './driver.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
-const ENTRY = 'SELECT a.id AS account_id, e.sequence, e.leg, e.balance_after, t.body, a.currency FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN accounts a ON a.pk = e.account_pk';
+/**
+ * An account's entries, newest first, from the entry whose id is the first parameter along the chain of `previous`
+ * links (see migration 8): at most the second parameter's count of them (all, for -1), with their transactions'
+ * bodies.
+ */
+const CHAIN = `WITH RECURSIVE chain(id, account_pk, sequence, transaction_id, leg, balance_after, previous) AS (
+    SELECT id, account_pk, sequence, transaction_id, leg, balance_after, previous FROM entries WHERE id = ?
+    UNION ALL
+    SELECT e.id, e.account_pk, e.sequence, e.transaction_id, e.leg, e.balance_after, e.previous FROM chain c JOIN entries e ON e.id = c.previous
+    LIMIT ?
+  )
+  SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, t.body, a.currency
+  FROM chain c JOIN transactions t ON t.id = c.transaction_id JOIN accounts a ON a.pk = c.account_pk`;
+
+/**
+ * The statements that find entries, each a lookup by index or by id whatever the history's length (the plans are
+ * checked in test/sqlite-durable.test.ts). The partial indexes' condition is repeated word for word: SQLite uses a
+ * partial index only for a query whose WHERE implies it.
+ */
+export const ENTRY_SQL = {
+  /** The chain from an entry, down to a sequence (the third parameter). */
+  chainDown: `${CHAIN} WHERE c.sequence <= ? ORDER BY c.sequence DESC`,
+  /** The chain from an entry, oldest first. */
+  chainUp: `${CHAIN} ORDER BY c.sequence`,
+  /** The account's last indexed entry committed at or before a time. */
+  lastIndexedAtOrBefore: `SELECT sequence FROM entries WHERE account_pk = ? AND sequence % ${TIME_INDEX_STRIDE} = 0 AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`,
+  /** The account's first indexed entry at or above a sequence. */
+  firstIndexedAtOrAbove: `SELECT id, sequence FROM entries WHERE account_pk = ? AND sequence % ${TIME_INDEX_STRIDE} = 0 AND sequence >= ? ORDER BY sequence LIMIT 1`,
+  /** From an entry down the chain to the first committed at or before a time (given twice), and its sequence. */
+  lastAtOrBeforeFrom: `WITH RECURSIVE chain(sequence, created_at, previous) AS (
+      SELECT sequence, created_at, previous FROM entries WHERE id = ?
+      UNION ALL
+      SELECT e.sequence, e.created_at, e.previous FROM chain c JOIN entries e ON e.id = c.previous WHERE c.created_at > ?
+    )
+    SELECT max(sequence) AS sequence FROM chain WHERE created_at <= ?`,
+};
 
 /** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
 export function createReads(db: SqlDatabase) {
@@ -22,15 +57,11 @@ export function createReads(db: SqlDatabase) {
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
   const expired = q("SELECT body FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?");
-  const page = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence BETWEEN ? AND ? ORDER BY e.sequence DESC LIMIT ?`);
-  // The partial index's condition is repeated word for word: SQLite uses a partial index only for a query whose
-  // WHERE implies it.
-  const lastIndexedAtOrBefore = q(
-    `SELECT sequence FROM entries WHERE account_pk = ? AND sequence % ${TIME_INDEX_STRIDE} = 0 AND created_at <= ? ORDER BY created_at DESC, sequence DESC LIMIT 1`,
-  );
-  const lastInRangeAtOrBefore = q('SELECT max(sequence) AS sequence FROM entries WHERE account_pk = ? AND sequence BETWEEN ? AND ? AND created_at <= ?');
-  const entry = q(`${ENTRY} WHERE e.account_pk = ? AND e.sequence = ?`);
-  const all = q(`${ENTRY} WHERE e.account_pk = ? ORDER BY e.sequence`);
+  const chainDown = q(ENTRY_SQL.chainDown);
+  const chainUp = q(ENTRY_SQL.chainUp);
+  const lastIndexedAtOrBefore = q(ENTRY_SQL.lastIndexedAtOrBefore);
+  const firstIndexedAtOrAbove = q(ENTRY_SQL.firstIndexedAtOrAbove);
+  const lastAtOrBeforeFrom = q(ENTRY_SQL.lastAtOrBeforeFrom);
   const allAccounts = q('SELECT * FROM accounts ORDER BY created_at, id');
   const pendingHolds = q("SELECT count(*) AS n FROM holds WHERE status = 'pending'");
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
@@ -65,15 +96,32 @@ export function createReads(db: SqlDatabase) {
     return row;
   };
   /**
+   * Where to enter an account's chain to reach sequence `s` (at most its newest): the first indexed entry at or
+   * above `s`, else the newest. Either is fewer than 64 links above `s`. Null for an account with no entries.
+   */
+  const chainEntryAbove = (row: AccountRow, s: number): { id: number; sequence: number } | null => {
+    if (row.last_entry_id === null) return null;
+    const indexed = firstIndexedAtOrAbove.get(row.pk, s) as { id: number; sequence: number } | undefined;
+    return indexed ?? { id: row.last_entry_id, sequence: row.entry_count };
+  };
+  /** Entries `lo..hi` of the account (1 ≤ lo, hi ≤ its newest), newest first, at most `limit` of them. */
+  const entriesDown = (row: AccountRow, lo: number, hi: number, limit: number): EntryRow[] => {
+    const start = chainEntryAbove(row, hi);
+    if (!start) return [];
+    return chainDown.all(start.id, start.sequence - hi + Math.min(limit, hi - lo + 1), hi) as EntryRow[];
+  };
+  /**
    * The newest sequence of the account's entries committed at or before `ms` (0 if none). An account's entry times
    * never go backwards as its sequence rises, so it lies within the stride after the last indexed entry at or
-   * before `ms` (see migration 6): one index descent, then a primary-key range of at most 64 rows.
+   * before `ms` (see migrations 6 and 8): one descent of the time index, one of the sequence index, then at most 64
+   * links down the chain.
    */
   const lastSequenceAtOrBefore = (row: AccountRow, ms: number): number => {
     const indexed = (lastIndexedAtOrBefore.get(row.pk, ms) as { sequence: number } | undefined)?.sequence ?? 0;
-    const found = (lastInRangeAtOrBefore.get(row.pk, indexed, indexed + TIME_INDEX_STRIDE - 1, ms) as { sequence: number | null }).sequence;
-    // The range starts at the indexed entry itself, so only an account with none at or before `ms` finds none.
-    return found ?? 0;
+    const start = chainEntryAbove(row, indexed + TIME_INDEX_STRIDE - 1);
+    if (!start) return 0;
+    // The walk stops at the indexed entry itself, so only an account with none at or before `ms` finds none.
+    return (lastAtOrBeforeFrom.get(start.id, ms, ms) as { sequence: number | null }).sequence ?? 0;
   };
   const bodies = <T>(rows: unknown[], map: (body: string) => T) => (rows as Array<{ body: string }>).map((r) => map(r.body));
 
@@ -115,7 +163,7 @@ export function createReads(db: SqlDatabase) {
       if (query.to) hi = Math.min(hi, lastSequenceAtOrBefore(row, query.to.getTime()));
       // Times are whole milliseconds: the first entry at or after `from` follows the last one before it.
       if (query.from) lo = lastSequenceAtOrBefore(row, query.from.getTime() - 1) + 1;
-      return lo > hi ? [] : (page.all(row.pk, lo, hi, query.limit) as EntryRow[]).map(entryFromRow);
+      return lo > hi ? [] : entriesDown(row, lo, hi, query.limit).map(entryFromRow);
     },
     operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
@@ -128,11 +176,12 @@ export function createReads(db: SqlDatabase) {
     entryAt(accountId: string, when: Date): LedgerEntry | null {
       const row = accountRow(accountId);
       const sequence = row ? lastSequenceAtOrBefore(row, when.getTime()) : 0;
-      return row && sequence > 0 ? one(entry.get(row.pk, sequence), entryFromRow) : null;
+      return row && sequence > 0 ? one(entriesDown(row, sequence, sequence, 1)[0], entryFromRow) : null;
     },
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {
-        yield { account: accountFromRow(row), entries: (all.all(row.pk) as EntryRow[]).map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
+        const entries = row.last_entry_id === null ? [] : (chainUp.all(row.last_entry_id, -1) as EntryRow[]);
+        yield { account: accountFromRow(row), entries: entries.map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
       }
     },
     *transactions(): Generator<Transaction> {

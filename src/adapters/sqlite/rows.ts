@@ -26,6 +26,8 @@ export interface AccountRow {
   entry_count: number;
   created_at: number;
   last_entry_at: number | null;
+  /** The id of the account's newest entry, the head of its chain (see migration 8); null before its first. */
+  last_entry_id: number | null;
 }
 
 /** An entry row joined with its transaction's body. */
@@ -80,8 +82,8 @@ export const accountFromRow = (r: AccountRow): StoredAccount => ({
   lastEntryAt: r.last_entry_at === null ? null : new Date(r.last_entry_at),
 });
 
-/** The row of an account after a change, keeping its integer `pk`. */
-export const accountRowOf = (a: StoredAccount, pk: number): AccountRow => ({
+/** The row of an account after a change, keeping its integer `pk`, with `lastEntryId` the head of its entries. */
+export const accountRowOf = (a: StoredAccount, pk: number, lastEntryId: number | null): AccountRow => ({
   pk,
   id: a.id,
   owner_id: a.ownerId,
@@ -95,6 +97,7 @@ export const accountRowOf = (a: StoredAccount, pk: number): AccountRow => ({
   entry_count: a.entryCount,
   created_at: a.createdAt.getTime(),
   last_entry_at: a.lastEntryAt?.getTime() ?? null,
+  last_entry_id: lastEntryId,
 });
 
 /** The parameters of an account row, in column order (for INSERT and full UPDATE). */

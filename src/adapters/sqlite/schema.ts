@@ -148,6 +148,37 @@ const MIGRATIONS: string[] = [
   // before keep their copy and a NULL id.
   `ALTER TABLE events ADD COLUMN transaction_id TEXT;
    ALTER TABLE idempotency_records ADD COLUMN transaction_id TEXT;`,
+  // Entries in commit order. Clustered by (account, sequence), a group commit rewrote one leaf per account it
+  // touched, and every split of a leaf in the middle of the tree rewrote its siblings and parents (whose cells, in a
+  // WITHOUT ROWID table, are whole rows): 27 of the 46 pages a commit of 32 deposits into 9 accounts wrote to the
+  // WAL. Appended in commit order, the new entries fill one or two pages. An account's entries form a chain, newest
+  // first (`previous`), from its row's `last_entry_id`; the entries whose sequence is a multiple of 64 are indexed by
+  // sequence and by time, so any entry is at most 63 links from an indexed one or the newest (see reads.ts).
+  // Existing entries are numbered in (account, sequence) order, so each account's newest is the running count of
+  // entries through it.
+  `ALTER TABLE accounts ADD COLUMN last_entry_id INTEGER;
+   UPDATE accounts SET last_entry_id = heads.id
+     FROM (SELECT account_pk, sum(count(*)) OVER (ORDER BY account_pk) AS id FROM entries GROUP BY account_pk) AS heads
+     WHERE heads.account_pk = accounts.pk;
+   CREATE TABLE entries_in_commit_order (
+     id INTEGER PRIMARY KEY,
+     account_pk INTEGER NOT NULL,
+     sequence INTEGER NOT NULL,
+     transaction_id TEXT NOT NULL,
+     leg INTEGER NOT NULL,
+     amount INTEGER NOT NULL,
+     balance_after INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     previous INTEGER
+   ) STRICT;
+   INSERT INTO entries_in_commit_order (id, account_pk, sequence, transaction_id, leg, amount, balance_after, created_at, previous)
+     SELECT row_number() OVER w, account_pk, sequence, transaction_id, leg, amount, balance_after, created_at,
+            CASE WHEN lag(account_pk) OVER w = account_pk THEN row_number() OVER w - 1 END
+     FROM entries WINDOW w AS (ORDER BY account_pk, sequence);
+   DROP TABLE entries;
+   ALTER TABLE entries_in_commit_order RENAME TO entries;
+   CREATE INDEX entries_by_time_sparse ON entries (account_pk, created_at, sequence) WHERE sequence % 64 = 0;
+   CREATE INDEX entries_by_sequence_sparse ON entries (account_pk, sequence) WHERE sequence % 64 = 0;`,
 ];
 
 /** The schema version this release writes. */

@@ -96,8 +96,9 @@ export function createReads(db: SqlDatabase) {
     return row;
   };
   /**
-   * Where to enter an account's chain to reach sequence `s` (at most its newest): the first indexed entry at or
-   * above `s`, else the newest. Either is fewer than 64 links above `s`. Null for an account with no entries.
+   * Where to enter an account's chain to reach sequence `s`, or its newest if that is lower: the first indexed entry
+   * at or above `s`, else the newest. Either is fewer than 64 links above the one sought. Null for an account with
+   * no entries.
    */
   const chainEntryAbove = (row: AccountRow, s: number): { id: number; sequence: number } | null => {
     if (row.last_entry_id === null) return null;

@@ -73,18 +73,18 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
     if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
     // Each entry links to its account's newest before it; the account's row then names the new newest.
-    const heads = new Map<string, number | null>();
+    const heads = new Map<string, number>();
     for (const e of outcome.entries) {
       const row = rows.get(e.accountId)!;
-      const previous = heads.has(e.accountId) ? heads.get(e.accountId)! : row.last_entry_id;
+      const previous = heads.get(e.accountId) ?? row.last_entry_id;
       const leg = Number(e.id.slice(e.id.lastIndexOf(':') + 1));
       const written = insertEntry.run(row.pk, e.sequence, e.transactionId, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous);
       heads.set(e.accountId, Number(written.lastInsertRowid));
     }
     for (const a of outcome.accounts) {
       const read = rows.get(a.id)!;
-      const row = accountRowOf(a, read.pk, heads.has(a.id) ? heads.get(a.id)! : read.last_entry_id);
-      const before = accounts.get(a.id)!.entryCount;
+      const row = accountRowOf(a, read.pk, heads.get(a.id) ?? read.last_entry_id);
+      const before = read.entry_count;
       if (!deferring) writeAccount(row, before);
       else {
         const pending = deferred.get(a.id);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBankError, type LedgerEntry } from 'bankcore';
 import { backupDatabase, sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
-import { ENTRY_SQL } from '../src/adapters/sqlite/reads.js';
+import { ENTRY_SQL, TRANSACTION_BY_ID, transactionByIdParams } from '../src/adapters/sqlite/reads.js';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { createWalSync } from '../src/adapters/sqlite/wal-sync.js';
 import { checkInBackground } from '../src/adapters/sqlite/checkpointer.js';
@@ -174,6 +174,9 @@ describe('sqlite adapter: durability and ownership', () => {
       // The only scan is of the chain's own queue of rows (c).
       expect(chain).not.toMatch(/SCAN (e|entries|t|transactions|a|accounts)\b/);
     }
+    // A chain's transactions are found by their integer key, and a transaction by id by the key its id derives.
+    expect(plan(ENTRY_SQL.chainDown, 1, 1, 1)).toMatch(/SEARCH t USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(plan(`SELECT body FROM transactions WHERE ${TRANSACTION_BY_ID}`, ...transactionByIdParams('01a2448e-dab5-77e5-b30b-a704ba614c20'))).toMatch(/^SEARCH transactions USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     // Only one entry in 64 is indexed, by time and by sequence.
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name").all()).toEqual([{ name: 'entries_by_sequence_sparse' }, { name: 'entries_by_time_sparse' }]);
     db.close();

@@ -63,11 +63,15 @@ describe('SQLite schema migrations', () => {
 
     const { db } = await openDatabase(file, driver);
     expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
-    // A posted transaction is written once: the event after the migration names it, those before keep their copy.
-    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${after.transaction.id}%`)).toEqual({ copies: 0 });
-    expect(db.prepare('SELECT count(*) AS named FROM events WHERE transaction_id = ?').get(after.transaction.id)).toEqual({ named: 1 });
-    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_id IS NULL AND payload LIKE ?').get(`%${expected.salaryTransactionId}%`)).toEqual({ copies: 1 });
-    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('WITHOUT ROWID') });
+    // A posted transaction is written once: the event after the migration names it (by its key, migration 9), those
+    // before keep their copy.
+    const named = 'SELECT count(*) AS named FROM events e JOIN transactions t ON t.pk = e.transaction_pk WHERE t.id = ?';
+    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_pk IS NULL AND payload LIKE ?').get(`%${after.transaction.id}%`)).toEqual({ copies: 0 });
+    expect(db.prepare(named).get(after.transaction.id)).toEqual({ named: 1 });
+    expect(db.prepare('SELECT count(*) AS copies FROM events WHERE transaction_pk IS NULL AND payload LIKE ?').get(`%${expected.salaryTransactionId}%`)).toEqual({ copies: 1 });
+    // Migration 9: transactions keyed by the integer their id derives, with no index by id.
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transactions'").get()).toMatchObject({ sql: expect.stringContaining('pk INTEGER PRIMARY KEY') });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE tbl_name = 'transactions' AND type = 'index'").get()).toEqual({ n: 0 });
     // Migration 6 replaced the index of entries by time with one of every 64th entry; migration 8 kept it.
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'entries_by_time%'").all()).toEqual([{ name: 'entries_by_time_sparse' }]);
     db.close();
@@ -120,6 +124,71 @@ describe('SQLite schema migrations', () => {
     expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name").all()).toEqual([{ name: 'entries_by_sequence_sparse' }, { name: 'entries_by_time_sparse' }]);
     // Every link names the same account's entry one sequence lower; each account's row names its newest.
+    expect(brokenLinks(db)).toEqual({ entries: 0, accounts: 0 });
+    db.close();
+  });
+
+  it('brings a schema-8 database to transactions keyed by their ids, imported and colliding ids mapped, with every history, transaction, event and replay intact', async () => {
+    // test/fixtures/sqlite-schema8 (see its make.mjs): transactions imported from the 0.1.0 journal (version-4 ids),
+    // and two processes' transactions whose ids share milliseconds and counters (their derived keys collide).
+    const fixture = new URL('./fixtures/sqlite-schema8/', import.meta.url);
+    const eight = JSON.parse(readFileSync(new URL('expected.json', fixture), 'utf8')) as {
+      accounts: Array<{ account: { bankCode: string; accountNumber: string }; balance: number; pending: number; entries: Array<{ sequence: number; transactionId: string }> }>;
+      transactions: Array<{ id: string; type: string; reversedBy: string | null; legs: Array<{ amount: number }> }>;
+      events: unknown[];
+    };
+    const ids = eight.transactions.map((t) => t.id);
+    const timeOrdered = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(id));
+    const collided = timeOrdered.length - new Set(timeOrdered.map((id) => id.slice(0, 18))).size;
+    expect({ imported: ids.length - timeOrdered.length, collided }).toEqual({ imported: 17, collided: 7 });
+
+    const file = join(freshDataDir('migrate8'), 'bankcore.db');
+    copyFileSync(new URL('bankcore.db', fixture), file);
+    const bank = createBank({ storage: sqliteAdapter({ filename: file, driver }), tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    await bank.init();
+    const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    for (const { account, balance, pending, entries } of eight.accounts) {
+      expect(await bank.operator.getAccount(account)).toMatchObject({ balance, pending });
+      for (const limit of [1, 7, 100]) {
+        const seen = [];
+        let cursor: string | null = null;
+        do {
+          const page = await bank.operator.history(account, { limit, cursor });
+          seen.push(...page.entries.map((e) => ({ sequence: e.sequence, transactionId: e.transactionId, amount: e.amount, balanceAfter: e.balanceAfter })));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(entries);
+      }
+    }
+    for (const t of eight.transactions) expect(json(await bank.operator.getTransaction(t.id))).toEqual(t);
+    expect(json(await bank.events.read({ limit: 1000 }))).toEqual(eight.events);
+    // Keys replay to the transactions they named, from each process.
+    const dave = await bank.authenticate((await bank.login({ username: 'dave', password: 'dave password 12' })).accessToken);
+    const D1 = { bankCode: 'BANK8', accountNumber: 'D0001' };
+    const D2 = { bankCode: 'BANK8', accountNumber: 'D0002' };
+    const first = await bank.deposit(dave, { account: D1, amount: 1002, idempotencyKey: 'first-2' });
+    const second = await bank.deposit(dave, { account: D1, amount: 2001, idempotencyKey: 'second-1' });
+    for (const replay of [first, second]) {
+      expect(replay.replayed).toBe(true);
+      expect(json(replay.transaction)).toEqual(json(await bank.operator.getTransaction(replay.transaction.id)));
+    }
+    // A transaction under a mapped key is found and marked by a reversal, and new ones take derived keys.
+    const mapped = eight.transactions.find((t) => t.reversedBy === null && t.type === 'deposit' && timeOrdered.indexOf(t.id) !== timeOrdered.findIndex((id) => id.slice(0, 18) === t.id.slice(0, 18)));
+    expect(mapped).toBeDefined();
+    const reversal = await bank.operator.reverse(mapped!.id);
+    expect((await bank.operator.getTransaction(mapped!.id)).reversedBy).toBe(reversal.transaction.id);
+    const after = await bank.transfer(dave, { from: D2, to: D1, amount: 1 });
+    expect((await bank.operator.history(D1, { limit: 1 })).entries[0]).toMatchObject({ transactionId: after.transaction.id });
+    expect((await bank.verify()).problems).toEqual([]);
+    await bank.close();
+
+    const { db } = await openDatabase(file, driver);
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
+    expect(db.prepare('SELECT count(*) AS n, max(pk) AS highest FROM transaction_pks').get()).toEqual({ n: 17 + 7, highest: -1 });
+    for (const table of ['entries', 'events', 'idempotency_records']) {
+      const orphans = db.prepare(`SELECT count(*) AS n FROM ${table} x LEFT JOIN transactions t ON t.pk = x.transaction_pk WHERE x.transaction_pk IS NOT NULL AND t.pk IS NULL`).get();
+      expect({ table, orphans }).toEqual({ table, orphans: { n: 0 } });
+    }
     expect(brokenLinks(db)).toEqual({ entries: 0, accounts: 0 });
     db.close();
   });

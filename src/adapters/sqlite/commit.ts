@@ -1,10 +1,10 @@
-import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type WebhookSettings } from 'bankcore';
+import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type Transaction, type WebhookSettings } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
 import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
-import type { createReads } from './reads.js';
-import { accountFromRow, accountParams, accountRowOf, namingPostedTransaction, type AccountRow } from './rows.js';
+import { TRANSACTION_BY_ID, transactionByIdParams, type createReads } from './reads.js';
+import { accountFromRow, accountParams, accountRowOf, namingPostedTransaction, transactionPk, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -15,20 +15,22 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ?, last_entry_id = ? WHERE pk = ? AND entry_count = ?');
-  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_id, leg, amount, balance_after, created_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertTransaction = db.prepare('INSERT INTO transactions (id, body, reversed_by, created_at) VALUES (?, ?, NULL, ?)');
-  const markReversed = db.prepare("UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE id = ? AND reversed_by IS NULL");
+  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_pk, leg, amount, balance_after, created_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertTransaction = db.prepare('INSERT INTO transactions (pk, id, body, reversed_by, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING');
+  const transactionExists = db.prepare(`SELECT 1 FROM transactions WHERE ${TRANSACTION_BY_ID}`);
+  const mapTransactionPk = db.prepare('INSERT INTO transaction_pks (id, pk) SELECT ?, min(coalesce(min(pk), 0), 0) - 1 FROM transactions RETURNING pk');
+  const markReversed = db.prepare(`UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE ${TRANSACTION_BY_ID} AND reversed_by IS NULL`);
   const upsertHold = db.prepare(
     'INSERT INTO holds (id, from_account_id, status, expires_at, created_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body',
   );
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
-  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body, transaction_id) VALUES (NULL, ?, ?, ?)');
+  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body, transaction_pk) VALUES (NULL, ?, ?, ?)');
   const insertRecordKey = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, last_insert_rowid())');
   // The position is the rowid SQLite assigns: the largest plus one, inside the batch's transaction, so a change
   // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
   // event, so no position is ever given out twice.
-  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload, transaction_id) VALUES (NULL, ?, ?, ?, ?, ?)');
+  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload, transaction_pk) VALUES (NULL, ?, ?, ?, ?, ?)');
   const deleteEvents = db.prepare('DELETE FROM events WHERE position <= min(?, (SELECT max(position) FROM events) - 1)');
   const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, coalesce((SELECT max(position) FROM events), 0))) WHERE one = 1');
   const insertConsumer = db.prepare('INSERT INTO consumers (name, position, created_at, webhook) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
@@ -45,6 +47,19 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   function writeAccount(row: AccountRow, before: number): void {
     const changed = updateAccount.run(row.balance, row.pending, row.status, row.overdraft_limit, row.entry_count, row.last_entry_at, row.last_entry_id, row.pk, before);
     if (Number(changed.changes) !== 1) throw new Error(`account ${row.id} changed under its own commit`);
+  }
+
+  /**
+   * Writes a transaction's row under the key derived from its id, or (no key derives, or another id took it) under
+   * the next negative key, mapped in `transaction_pks` (see migration 9). Answers the key.
+   */
+  function insertTransactionRow(t: Transaction, body: string): number | bigint {
+    const derived = transactionPk(t.id);
+    if (derived !== null && Number(insertTransaction.run(derived, t.id, body, t.createdAt.getTime()).changes) === 1) return derived;
+    if (transactionExists.get(...transactionByIdParams(t.id))) throw new Error(`transaction ${t.id} already exists`);
+    const { pk } = mapTransactionPk.get(t.id) as { pk: number };
+    insertTransaction.run(pk, t.id, body, t.createdAt.getTime());
+    return pk;
   }
 
   /** Appends the event of a change that was written (`written`), and answers `written`. */
@@ -72,13 +87,20 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     // One writer at a time: a settlement account is an ordinary row here, with no contention to avoid.
     const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
     if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
+    // Objects a commit writes in more than one row (its accounts, and a hold, in its idempotency record and in its
+    // event) are serialised once.
+    const json = createJsonParts(outcome);
+    const t = outcome.transaction;
+    const transactionKey = t ? insertTransactionRow(t, json.of(t)) : null;
     // Each entry links to its account's newest before it; the account's row then names the new newest.
     const heads = new Map<string, number>();
     for (const e of outcome.entries) {
       const row = rows.get(e.accountId)!;
+      // Every entry a commit writes is a leg of the transaction it posts.
+      if (e.transactionId !== t?.id) throw new Error(`entry ${e.id} is not a leg of the transaction its commit posts`);
       const previous = heads.get(e.accountId) ?? row.last_entry_id;
       const leg = Number(e.id.slice(e.id.lastIndexOf(':') + 1));
-      const written = insertEntry.run(row.pk, e.sequence, e.transactionId, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous);
+      const written = insertEntry.run(row.pk, e.sequence, transactionKey, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous);
       heads.set(e.accountId, Number(written.lastInsertRowid));
     }
     for (const a of outcome.accounts) {
@@ -93,25 +115,20 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       }
       reads.accounts.put(row);
     }
-    // Objects a commit writes in more than one row (its accounts, and a hold, in its idempotency record and in its
-    // event) are serialised once.
-    const json = createJsonParts(outcome);
-    const t = outcome.transaction;
-    if (t) insertTransaction.run(t.id, json.of(t), t.createdAt.getTime());
-    if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, outcome.reversed.id);
+    if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, ...transactionByIdParams(outcome.reversed.id));
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));
     // The record and the event name the transaction this commit posts rather than copy it (see rows.ts).
     const r = outcome.record;
     if (r) {
       const body = namingPostedTransaction({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t);
-      insertRecord.run(r.fingerprint, json.composite(body.value), body.transactionId);
+      insertRecord.run(r.fingerprint, json.composite(body.value), body.named ? transactionKey : null);
       insertRecordKey.run(r.scope, r.key);
     }
     const e = outcome.event;
     if (e) {
       const payload = namingPostedTransaction(e.payload as { transaction?: unknown }, t);
-      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.transactionId);
+      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.named ? transactionKey : null);
     }
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }

@@ -11,6 +11,8 @@ export interface SqlStatement {
 export interface SqlDatabase {
   exec(sql: string): unknown;
   prepare(sql: string): SqlStatement;
+  /** Registers a SQL function (both drivers take this signature); migrations use it. */
+  function(name: string, options: { deterministic: boolean }, fn: (...args: unknown[]) => unknown): unknown;
   close(): unknown;
 }
 

@@ -2,21 +2,30 @@ import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, Hol
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
-import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, transactionPk, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 /**
  * An account's entries, newest first, from the entry whose id is the first parameter along the chain of `previous`
  * links (see migration 8): at most the second parameter's count of them (all, for -1), with their transactions'
  * bodies.
  */
-const CHAIN = `WITH RECURSIVE chain(id, account_pk, sequence, transaction_id, leg, balance_after, previous) AS (
-    SELECT id, account_pk, sequence, transaction_id, leg, balance_after, previous FROM entries WHERE id = ?
+const CHAIN = `WITH RECURSIVE chain(id, account_pk, sequence, transaction_pk, leg, balance_after, previous) AS (
+    SELECT id, account_pk, sequence, transaction_pk, leg, balance_after, previous FROM entries WHERE id = ?
     UNION ALL
-    SELECT e.id, e.account_pk, e.sequence, e.transaction_id, e.leg, e.balance_after, e.previous FROM chain c JOIN entries e ON e.id = c.previous
+    SELECT e.id, e.account_pk, e.sequence, e.transaction_pk, e.leg, e.balance_after, e.previous FROM chain c JOIN entries e ON e.id = c.previous
     LIMIT ?
   )
   SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, t.body, a.currency
-  FROM chain c JOIN transactions t ON t.id = c.transaction_id JOIN accounts a ON a.pk = c.account_pk`;
+  FROM chain c JOIN transactions t ON t.pk = c.transaction_pk JOIN accounts a ON a.pk = c.account_pk`;
+
+/**
+ * The condition that finds a transaction by id, with the parameters {@link transactionByIdParams} gives: its key
+ * as `transaction_pks` maps it, else as derived from the id (see migration 9), and the id itself.
+ */
+export const TRANSACTION_BY_ID = 'pk = coalesce((SELECT pk FROM transaction_pks WHERE id = ?), ?) AND id = ?';
+
+/** The parameters of {@link TRANSACTION_BY_ID} for `id`. */
+export const transactionByIdParams = (id: string) => [id, transactionPk(id), id];
 
 /**
  * The statements that find entries, each a lookup by index or by id whatever the history's length (the plans are
@@ -50,9 +59,9 @@ export function createReads(db: SqlDatabase) {
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
   const record = q(
-    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_id, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.id = r.transaction_id WHERE k.scope = ? AND k.key = ?',
+    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_pk, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?',
   );
-  const transaction = q('SELECT body FROM transactions WHERE id = ?');
+  const transaction = q(`SELECT body FROM transactions WHERE ${TRANSACTION_BY_ID}`);
   const hold = q('SELECT body FROM holds WHERE id = ?');
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
@@ -67,7 +76,7 @@ export function createReads(db: SqlDatabase) {
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q(
-    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_id, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.id = e.transaction_id WHERE e.position > ? ORDER BY e.position LIMIT ?',
+    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
   );
   const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');
@@ -149,7 +158,7 @@ export function createReads(db: SqlDatabase) {
       return rows.map(accountFromRow);
     },
     record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
-    transaction: (id: string): Transaction | null => one(transaction.get(id), (r: { body: string }) => transactionFromBody(r.body)),
+    transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: { body: string }) => transactionFromBody(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
     holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),
     pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,

@@ -54,6 +54,21 @@ const reviveHold = (h: Hold): Hold => {
   return h;
 };
 
+const TIME_ORDERED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * A transaction's key in the `transactions` table, derived from its id: the 48-bit millisecond and the 12-bit
+ * counter of a version-7 UUID (as the core's `newId` makes them) read as one 60-bit integer, so keys rise with
+ * commit order and a new transaction appends to the table; null for an id that is not such a UUID, which takes a
+ * negative key mapped in `transaction_pks` (see migration 9). A number while it is exact (until 2039), else a BigInt.
+ */
+export function transactionPk(id: string): number | bigint | null {
+  if (!TIME_ORDERED_ID.test(id)) return null;
+  const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(15, 18);
+  const pk = Number.parseInt(hex, 16);
+  return Number.isSafeInteger(pk) ? pk : BigInt(`0x${hex}`);
+}
+
 /** Parses a transaction's stored body. */
 export const transactionFromBody = (body: string): Transaction => reviveTransaction(JSON.parse(body) as Transaction);
 
@@ -123,7 +138,7 @@ export const holdFromBody = (body: string): Hold => reviveHold(JSON.parse(body) 
 
 /** The columns of a row that may name the transaction its commit posted instead of carrying a copy of it. */
 export interface PostedTransactionColumns {
-  transaction_id: string | null;
+  transaction_pk: number | null;
   /** That transaction's row, joined. */
   transaction_body: string | null;
 }
@@ -133,13 +148,13 @@ const POSTED_TRANSACTION_PLACEHOLDER = 0;
 
 /**
  * How an event payload or an idempotency record body is written when it carries the transaction its commit posts
- * (`posted`, whose own row holds it): with a placeholder in its place, and that transaction's id for the row's
- * `transaction_id`. Anything else is written as it is, with a null id. A transaction that already shows a reversal
- * is never named, since {@link withPostedTransaction} puts one back as not reversed.
+ * (`posted`, whose own row holds it): with a placeholder in its place, and `named` true, for the row's
+ * `transaction_pk` to name that transaction. Anything else is written as it is, not named. A transaction that
+ * already shows a reversal is never named, since {@link withPostedTransaction} puts one back as not reversed.
  */
-export function namingPostedTransaction<T extends { transaction?: unknown }>(value: T, posted: Transaction | null): { value: T; transactionId: string | null } {
-  if (posted === null || posted.reversedBy !== null || value.transaction !== posted) return { value, transactionId: null };
-  return { value: { ...value, transaction: POSTED_TRANSACTION_PLACEHOLDER }, transactionId: posted.id };
+export function namingPostedTransaction<T extends { transaction?: unknown }>(value: T, posted: Transaction | null): { value: T; named: boolean } {
+  if (posted === null || posted.reversedBy !== null || value.transaction !== posted) return { value, named: false };
+  return { value: { ...value, transaction: POSTED_TRANSACTION_PLACEHOLDER }, named: true };
 }
 
 /**
@@ -149,8 +164,8 @@ export function namingPostedTransaction<T extends { transaction?: unknown }>(val
  * commit's own event and record never showed.
  */
 export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns): T {
-  if (row.transaction_id === null) return value;
-  if (row.transaction_body === null) throw new Error(`transaction ${row.transaction_id}, named by an event or idempotency record, has no row`);
+  if (row.transaction_pk === null) return value;
+  if (row.transaction_body === null) throw new Error(`transaction ${row.transaction_pk}, named by an event or idempotency record, has no row`);
   const posted = JSON.parse(row.transaction_body) as Transaction;
   posted.reversedBy = null;
   value.transaction = posted;

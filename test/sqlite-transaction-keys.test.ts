@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
+import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { acct, makeBank, userIn } from './support/bank.js';
+import { freshDataDir } from './support/data-dir.js';
+
+const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver;
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('sqlite adapter: transactions keyed by their ids', () => {
+  it('gives a transaction whose derived key is taken a mapped key, under which reads, replays, reversals and audits find it', async () => {
+    const file = join(freshDataDir('keys'), 'bankcore.db');
+    const open = async () => {
+      const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
+      await bank.init();
+      return bank;
+    };
+    let bank = await open();
+    const me = await userIn(bank, 'keys');
+    const [A, B] = [acct('KEY1'), acct('KEY2')];
+    for (const a of [A, B]) await bank.openAccount(me, a);
+    await bank.deposit(me, { account: A, amount: 1_000 });
+    await bank.close();
+
+    // Squatters on every key that ids made in one millisecond, a few seconds ahead, can derive (48-bit time,
+    // 12-bit counter): as rows left by ids from a clock that was set back would.
+    const instant = Date.now() + 5_000;
+    const raw = (await openDatabase(file, driver)).db;
+    const squat = raw.prepare("INSERT INTO transactions (pk, id, body, reversed_by, created_at) VALUES (?, ?, '{}', NULL, 0)");
+    raw.exec('BEGIN');
+    for (let counter = 0; counter < 4096; counter++) squat.run(instant * 4096 + counter, `squatter-${counter}`);
+    raw.exec('COMMIT');
+    raw.close();
+
+    bank = await open();
+    vi.spyOn(Date, 'now').mockReturnValue(instant);
+    const deposit = await bank.deposit(me, { account: A, amount: 50, idempotencyKey: 'squatted-deposit' });
+    const transfer = await bank.transfer(me, { from: A, to: B, amount: 20 });
+    vi.restoreAllMocks();
+    for (const t of [deposit.transaction, transfer.transaction]) expect(t.id.slice(0, 13).replace('-', '')).toBe(instant.toString(16).padStart(12, '0'));
+    expect((await bank.history(me, A, { limit: 2 })).entries.map((e) => e.transactionId)).toEqual([transfer.transaction.id, deposit.transaction.id]);
+    expect(await bank.operator.getTransaction(deposit.transaction.id)).toEqual(deposit.transaction);
+    const replay = await bank.deposit(me, { account: A, amount: 50, idempotencyKey: 'squatted-deposit' });
+    expect(replay).toMatchObject({ replayed: true, transaction: deposit.transaction });
+    const reversal = await bank.operator.reverse(transfer.transaction.id);
+    expect((await bank.operator.getTransaction(transfer.transaction.id)).reversedBy).toBe(reversal.transaction.id);
+    const posted = (await bank.events.read({ limit: 100 })).filter((e) => e.type === 'transaction.posted').map((e) => e.payload.transaction.id);
+    expect(posted).toEqual(expect.arrayContaining([deposit.transaction.id, transfer.transaction.id]));
+    await bank.close();
+
+    const check = (await openDatabase(file, driver)).db;
+    const mapped = check.prepare('SELECT id, pk FROM transaction_pks ORDER BY pk DESC').all() as Array<{ id: string; pk: number }>;
+    expect(mapped.map((m) => m.id)).toEqual(expect.arrayContaining([deposit.transaction.id, transfer.transaction.id]));
+    expect(mapped.every((m, i) => m.pk === -1 - i)).toBe(true);
+    check.exec("DELETE FROM transactions WHERE id LIKE 'squatter-%'");
+    check.close();
+    bank = await open();
+    expect((await bank.verify()).problems).toEqual([]);
+    expect((await bank.getAccount(me, A)).balance).toBe(1_000 + 50);
+    await bank.close();
+  });
+});

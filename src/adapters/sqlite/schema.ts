@@ -223,12 +223,30 @@ const MIGRATIONS: string[] = [
    ALTER TABLE entries_by_transaction_pk RENAME TO entries;
    CREATE INDEX entries_by_time_sparse ON entries (account_pk, created_at, sequence) WHERE sequence % 64 = 0;
    CREATE INDEX entries_by_sequence_sparse ON entries (account_pk, sequence) WHERE sequence % 64 = 0;
-   ALTER TABLE events ADD COLUMN transaction_pk INTEGER;
-   UPDATE events SET transaction_pk = coalesce((SELECT pk FROM transaction_pks n WHERE n.id = events.transaction_id), bankcore_transaction_pk(transaction_id)) WHERE transaction_id IS NOT NULL;
-   ALTER TABLE events DROP COLUMN transaction_id;
-   ALTER TABLE idempotency_records ADD COLUMN transaction_pk INTEGER;
-   UPDATE idempotency_records SET transaction_pk = coalesce((SELECT pk FROM transaction_pks n WHERE n.id = idempotency_records.transaction_id), bankcore_transaction_pk(transaction_id)) WHERE transaction_id IS NOT NULL;
-   ALTER TABLE idempotency_records DROP COLUMN transaction_id;
+   CREATE TABLE events_by_transaction_pk (
+     position INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     occurred_at INTEGER NOT NULL,
+     payload TEXT NOT NULL,
+     transaction_pk INTEGER
+   ) STRICT;
+   INSERT INTO events_by_transaction_pk (position, id, type, occurred_at, payload, transaction_pk)
+     SELECT e.position, e.id, e.type, e.occurred_at, e.payload, coalesce(n.pk, bankcore_transaction_pk(e.transaction_id))
+     FROM events e LEFT JOIN transaction_pks n ON n.id = e.transaction_id ORDER BY e.position;
+   DROP TABLE events;
+   ALTER TABLE events_by_transaction_pk RENAME TO events;
+   CREATE TABLE idempotency_records_by_transaction_pk (
+     id INTEGER PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     body TEXT NOT NULL,
+     transaction_pk INTEGER
+   ) STRICT;
+   INSERT INTO idempotency_records_by_transaction_pk (id, fingerprint, body, transaction_pk)
+     SELECT r.id, r.fingerprint, r.body, coalesce(n.pk, bankcore_transaction_pk(r.transaction_id))
+     FROM idempotency_records r LEFT JOIN transaction_pks n ON n.id = r.transaction_id ORDER BY r.id;
+   DROP TABLE idempotency_records;
+   ALTER TABLE idempotency_records_by_transaction_pk RENAME TO idempotency_records;
    DROP TABLE transactions;
    ALTER TABLE transactions_by_pk RENAME TO transactions;`,
 ];

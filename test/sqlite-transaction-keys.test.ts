@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
+import { transactionPk } from '../src/adapters/sqlite/rows.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
 
@@ -59,6 +60,34 @@ describe('sqlite adapter: transactions keyed by their ids', () => {
     bank = await open();
     expect((await bank.verify()).problems).toEqual([]);
     expect((await bank.getAccount(me, A)).balance).toBe(1_000 + 50);
+    await bank.close();
+  });
+
+  it('keeps keys past 2^53 exact (ids made from 2039 on): the transactions, and the events and records that name them, read back whole', async () => {
+    // The millisecond (48 bits) and the counter (12 bits): a number until 2^41 ms (2039), then a BigInt.
+    expect(transactionPk('01a2448e-dab5-77e5-b30b-a704ba614c20')).toBe(0x01a2448edab5 * 4096 + 0x7e5);
+    expect(transactionPk('0200ffff-ffff-7abc-bfff-ffffffffffff')).toBe(BigInt('0x0200ffffffffabc'));
+    expect(transactionPk('e48fa8ad-db43-48d0-8e4b-5be4d44e4291')).toBeNull();
+    const file = join(freshDataDir('keys2040'), 'bankcore.db');
+    let bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
+    await bank.init();
+    const me = await userIn(bank, 'future');
+    const account = acct('FUT1');
+    await bank.openAccount(me, account);
+    vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2040, 0, 1));
+    const funded = await bank.operator.fund({ account, amount: 700, idempotencyKey: 'fund-2040' });
+    const second = await bank.operator.fund({ account, amount: 5 });
+    vi.restoreAllMocks();
+    expect(typeof transactionPk(funded.transaction.id)).toBe('bigint');
+    expect(await bank.operator.getTransaction(funded.transaction.id)).toEqual(funded.transaction);
+    await bank.close();
+    bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
+    await bank.init();
+    expect((await bank.operator.history(account, { limit: 5 })).entries.map((e) => e.transactionId)).toEqual([second.transaction.id, funded.transaction.id]);
+    expect(await bank.operator.fund({ account, amount: 700, idempotencyKey: 'fund-2040' })).toMatchObject({ replayed: true, transaction: funded.transaction });
+    const posted = (await bank.events.read({ limit: 100 })).filter((e) => e.type === 'transaction.posted').map((e) => e.payload.transaction);
+    expect(posted).toEqual([JSON.parse(JSON.stringify(funded.transaction)), JSON.parse(JSON.stringify(second.transaction))]);
+    expect((await bank.verify()).problems).toEqual([]);
     await bank.close();
   });
 });

@@ -59,7 +59,7 @@ export function createReads(db: SqlDatabase) {
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
   const record = q(
-    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_pk, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?',
+    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?',
   );
   const transaction = q(`SELECT body FROM transactions WHERE ${TRANSACTION_BY_ID}`);
   const hold = q('SELECT body FROM holds WHERE id = ?');
@@ -76,7 +76,7 @@ export function createReads(db: SqlDatabase) {
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q(
-    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
+    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
   );
   const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');

@@ -138,7 +138,11 @@ export const holdFromBody = (body: string): Hold => reviveHold(JSON.parse(body) 
 
 /** The columns of a row that may name the transaction its commit posted instead of carrying a copy of it. */
 export interface PostedTransactionColumns {
-  transaction_pk: number | null;
+  /**
+   * Whether the row's `transaction_pk` names a transaction (1) or not (0). Selected as a flag, not the key: a key
+   * past 2^53 (from 2039) is more than `node:sqlite` reads as a number.
+   */
+  names_transaction: number;
   /** That transaction's row, joined. */
   transaction_body: string | null;
 }
@@ -164,8 +168,8 @@ export function namingPostedTransaction<T extends { transaction?: unknown }>(val
  * commit's own event and record never showed.
  */
 export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns): T {
-  if (row.transaction_pk === null) return value;
-  if (row.transaction_body === null) throw new Error(`transaction ${row.transaction_pk}, named by an event or idempotency record, has no row`);
+  if (!row.names_transaction) return value;
+  if (row.transaction_body === null) throw new Error('a transaction named by an event or idempotency record has no row');
   const posted = JSON.parse(row.transaction_body) as Transaction;
   posted.reversedBy = null;
   value.transaction = posted;

@@ -6,6 +6,7 @@ import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { SCHEMA_VERSION } from '../src/adapters/sqlite/schema.js';
 import { freshDataDir } from './support/data-dir.js';
+import { startCli } from './support/cli.js';
 import { brokenLinks } from './support/sqlite-links.js';
 
 // test/fixtures/sqlite-schema3/bankcore.db was written at schema version 3 by the code of commit ab167a6 (its
@@ -144,8 +145,11 @@ describe('SQLite schema migrations', () => {
 
     const file = join(freshDataDir('migrate8'), 'bankcore.db');
     copyFileSync(new URL('bankcore.db', fixture), file);
-    const bank = createBank({ storage: sqliteAdapter({ filename: file, driver }), tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
+    const upgrades: unknown[] = [];
+    const onMigrate = (upgrade: unknown) => void upgrades.push(upgrade);
+    const bank = createBank({ storage: sqliteAdapter({ filename: file, driver, onMigrate }), tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' }, passwordHashing: INSECURE_TEST_PASSWORD_HASHING });
     await bank.init();
+    expect(upgrades).toEqual([{ from: 8, to: SCHEMA_VERSION }]);
     const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
     for (const { account, balance, pending, entries } of eight.accounts) {
       expect(await bank.operator.getAccount(account)).toMatchObject({ balance, pending });
@@ -191,5 +195,27 @@ describe('SQLite schema migrations', () => {
     }
     expect(brokenLinks(db)).toEqual({ entries: 0, accounts: 0 });
     db.close();
+    // A file at the current schema, and a new one, have nothing to upgrade.
+    for (const filename of [file, join(freshDataDir('fresh'), 'bankcore.db')]) {
+      const storage = sqliteAdapter({ filename, driver, onMigrate });
+      await storage.init!();
+      await storage.close!();
+    }
+    expect(upgrades).toHaveLength(1);
+  });
+
+  it('is announced by the standalone server before it upgrades a file, and timed after', async () => {
+    const dataDir = freshDataDir('upgrade');
+    copyFileSync(new URL('./fixtures/sqlite-schema8/bankcore.db', import.meta.url), join(dataDir, 'bankcore.db'));
+    const server = await startCli({ BANK_DATA_DIR: dataDir, BANK_JWT_SECRET: 'upgrade-test-secret-of-at-least-32-bytes' });
+    const output = server.output();
+    expect(output).toMatch(new RegExp(`upgrading \\S+bankcore\\.db from schema 8 to ${SCHEMA_VERSION}, once`));
+    expect(output).toMatch(new RegExp(`upgraded \\S+bankcore\\.db to schema ${SCHEMA_VERSION} in \\d+\\.\\d s`));
+    expect(output.indexOf('upgrading')).toBeLessThan(output.indexOf('listening on'));
+    expect(await server.stop()).toBe(0);
+    // Started again on the upgraded file, it says nothing of the kind.
+    const again = await startCli({ BANK_DATA_DIR: dataDir, BANK_JWT_SECRET: 'upgrade-test-secret-of-at-least-32-bytes' });
+    expect(again.output()).not.toMatch(/upgrading |upgraded /);
+    expect(await again.stop()).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { openStorage } from './storage.js';
 export async function serve(env: NodeJS.ProcessEnv, log: ServerLogger): Promise<void> {
   const port = Number(env['PORT'] ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env['PORT']}"`);
-  const storage = await openStorage(env);
+  const storage = await openStorage(env, { notice: (message) => log.info(message) });
   const rateLimitsOff = env['BANK_RATE_LIMITS'] === 'off';
   if (env['BANK_RATE_LIMITS'] !== undefined && !rateLimitsOff) throw new Error('BANK_RATE_LIMITS may only be "off"');
   const selfDeposits = env['BANK_SELF_DEPOSITS'] ?? 'on';

@@ -23,7 +23,7 @@ export const databaseFile = (dataDir: string) => join(dataDir, 'bankcore.db');
  *
  * @throws Error with a message for the start-up line when the settings are wrong.
  */
-export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKeysOnly?: boolean } = {}): Promise<Storage> {
+export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKeysOnly?: boolean; notice?: (message: string) => void } = {}): Promise<Storage> {
   const kind = env['BANK_STORAGE'] ?? 'sqlite';
   const none = async () => null;
   if (kind === 'memory') {
@@ -38,11 +38,19 @@ export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKey
     const filename = databaseFile(dataDir);
     const fresh = !existsSync(filename);
     // The operator-key commands run beside a running server: SQLite's locking orders their few writes.
-    const adapter = sqliteAdapter({ filename, ...(options.operatorKeysOnly ? { access: 'operator-keys' as const } : {}) });
+    // An upgrade of the schema runs inside `init()` and may take a while on a large file: said before and after.
+    let upgrade: { to: number; since: number } | null = null;
+    const onMigrate = ({ from, to }: { from: number; to: number }) => {
+      upgrade = { to, since: performance.now() };
+      options.notice?.(`upgrading ${filename} from schema ${from} to ${to}, once (on a large file this takes a while)`);
+    };
+    const adapter = sqliteAdapter({ filename, onMigrate, ...(options.operatorKeysOnly ? { access: 'operator-keys' as const } : {}) });
     return {
       adapter,
       description: `sqlite, durable in ${filename}`,
       async afterInit() {
+        const done: { to: number; since: number } | null = upgrade;
+        if (done) options.notice?.(`upgraded ${filename} to schema ${done.to} in ${((performance.now() - done.since) / 1000).toFixed(1)} s`);
         if (!hasJournal(dataDir)) return null;
         if (!fresh) throw new Error(`${dataDir} holds both ${filename} and a 0.1.0 journal; run "bankcore import-journal" into an empty directory, or move the journal away`);
         const n = await importJournal(dataDir, adapter);

@@ -259,13 +259,14 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  *
  * @throws BankError CONFIGURATION_INVALID when the database was written by a newer release.
  */
-export function migrate(db: SqlDatabase, filename: string): void {
+export function migrate(db: SqlDatabase, filename: string, onMigrate?: (upgrade: { from: number; to: number }) => void): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT');
   const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
   const current = row?.version ?? 0;
   if (current > SCHEMA_VERSION) {
     throw new BankError('CONFIGURATION_INVALID', `${filename} has schema version ${current}, newer than this release of bankcore understands (${SCHEMA_VERSION}); upgrade bankcore`);
   }
+  if (current > 0 && current < SCHEMA_VERSION) onMigrate?.({ from: current, to: SCHEMA_VERSION });
   // Migration 9 derives transactions' keys with the rule the writer uses.
   if (current < 9) db.function('bankcore_transaction_pk', { deterministic: true }, (id: unknown) => (typeof id === 'string' ? transactionPk(id) : null));
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RateLimitStore, StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
-import { sqliteAdapter } from 'bankcore/sqlite';
+import { sqliteAdapter, type SchemaUpgrade } from 'bankcore/sqlite';
 import { hasJournal, importJournal } from './import-journal.js';
 
 /** The storage the standalone server runs on, as the environment chose it. */
@@ -40,7 +40,7 @@ export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKey
     // The operator-key commands run beside a running server: SQLite's locking orders their few writes.
     // An upgrade of the schema runs inside `init()` and may take a while on a large file: said before and after.
     let upgrade: { to: number; since: number } | null = null;
-    const onMigrate = ({ from, to }: { from: number; to: number }) => {
+    const onMigrate = ({ from, to }: SchemaUpgrade) => {
       upgrade = { to, since: performance.now() };
       options.notice?.(`upgrading ${filename} from schema ${from} to ${to}, once (on a large file this takes a while)`);
     };
@@ -49,8 +49,7 @@ export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKey
       adapter,
       description: `sqlite, durable in ${filename}`,
       async afterInit() {
-        const done: { to: number; since: number } | null = upgrade;
-        if (done) options.notice?.(`upgraded ${filename} to schema ${done.to} in ${((performance.now() - done.since) / 1000).toFixed(1)} s`);
+        if (upgrade) options.notice?.(`upgraded ${filename} to schema ${upgrade.to} in ${((performance.now() - upgrade.since) / 1000).toFixed(1)} s`);
         if (!hasJournal(dataDir)) return null;
         if (!fresh) throw new Error(`${dataDir} holds both ${filename} and a 0.1.0 journal; run "bankcore import-journal" into an empty directory, or move the journal away`);
         const n = await importJournal(dataDir, adapter);

@@ -5,12 +5,13 @@ import { createCommitter } from './commit.js';
 import { failure, openDatabase, type SqlDatabase, type SqliteDriver } from './driver.js';
 import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
 import { createReads } from './reads.js';
-import { migrate } from './schema.js';
+import { migrate, type SchemaUpgrade } from './schema.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
 
 export { backupDatabase } from './backup.js';
 export { failure } from './driver.js';
 export type { SqlDatabase, SqlStatement, SqliteDriver } from './driver.js';
+export type { SchemaUpgrade } from './schema.js';
 
 /** Options of {@link sqliteAdapter}: a file to open, or a database you opened (and close). */
 export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } | { database: SqlDatabase }) & {
@@ -34,7 +35,7 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
    * per upgrade): `from` and `to` are schema versions. An upgrade may rewrite the history (schema 9's: about 6 s of
    * `init()` per million ledger entries, measured here), so a server can say why it is not listening yet.
    */
-  onMigrate?: (upgrade: { from: number; to: number }) => void;
+  onMigrate?: (upgrade: SchemaUpgrade) => void;
 };
 
 /**

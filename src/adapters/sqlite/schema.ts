@@ -251,6 +251,12 @@ const MIGRATIONS: string[] = [
    ALTER TABLE transactions_by_pk RENAME TO transactions;`,
 ];
 
+/** An upgrade of a file's schema, as `onMigrate` is told of it: schema versions. */
+export interface SchemaUpgrade {
+  from: number;
+  to: number;
+}
+
 /** The schema version this release writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -259,7 +265,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  *
  * @throws BankError CONFIGURATION_INVALID when the database was written by a newer release.
  */
-export function migrate(db: SqlDatabase, filename: string, onMigrate?: (upgrade: { from: number; to: number }) => void): void {
+export function migrate(db: SqlDatabase, filename: string, onMigrate?: (upgrade: SchemaUpgrade) => void): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT');
   const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
   const current = row?.version ?? 0;

@@ -12,7 +12,7 @@ describe('standalone server (npm start)', () => {
   it('prints --help with every environment variable', () => {
     const run = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8', cwd: cliCwd() });
     expect(run.status).toBe(0);
-    for (const name of ['PORT', 'HOST', 'BANK_JWT_SECRET', 'BANK_STORAGE']) expect(run.stdout).toContain(name);
+    for (const name of ['PORT', 'HOST', 'BANK_JWT_SECRET', 'BANK_STORAGE', 'BANK_SQLITE_RECENT_KEYS']) expect(run.stdout).toContain(name);
   });
 
   it('says when it keeps state in memory only', async () => {
@@ -25,6 +25,14 @@ describe('standalone server (npm start)', () => {
     const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', cwd: cliCwd(), env: { ...process.env, PORT: '0', BANK_JWT_SECRET: 'short', BANK_DATA_DIR: '' } });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('at least 32 bytes');
+  });
+
+  it('refuses a BANK_SQLITE_RECENT_KEYS that is not a positive whole number at start', () => {
+    for (const value of ['0', '-5', '1.5', 'many']) {
+      const run = spawnSync(process.execPath, CLI, { encoding: 'utf8', cwd: cliCwd(), env: { ...process.env, PORT: '0', BANK_SQLITE_RECENT_KEYS: value } });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`BANK_SQLITE_RECENT_KEYS must be a positive whole number (got "${value}")`);
+    }
   });
 
   it('reads settings from ./.env, and the environment wins over the file', async () => {

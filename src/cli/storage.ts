@@ -44,7 +44,14 @@ export async function openStorage(env: NodeJS.ProcessEnv, options: { operatorKey
       upgrade = { to, since: performance.now() };
       options.notice?.(`upgrading ${filename} from schema ${from} to ${to}, once (on a large file this takes a while)`);
     };
-    const adapter = sqliteAdapter({ filename, onMigrate, ...(options.operatorKeysOnly ? { access: 'operator-keys' as const } : {}) });
+    const recent = env['BANK_SQLITE_RECENT_KEYS'];
+    if (recent !== undefined && !/^[1-9][0-9]{0,8}$/.test(recent)) throw new Error(`BANK_SQLITE_RECENT_KEYS must be a positive whole number (got "${recent}")`);
+    const adapter = sqliteAdapter({
+      filename,
+      onMigrate,
+      ...(recent === undefined ? {} : { recentIdempotencyKeys: Number(recent) }),
+      ...(options.operatorKeysOnly ? { access: 'operator-keys' as const } : {}),
+    });
     return {
       adapter,
       description: `sqlite, durable in ${filename}`,

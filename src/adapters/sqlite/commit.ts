@@ -26,7 +26,6 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
   const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body, transaction_pk) VALUES (NULL, ?, ?, ?)');
-  const insertRecordKey = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, last_insert_rowid())');
   // The position is the rowid SQLite assigns: the largest plus one, inside the batch's transaction, so a change
   // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
   // event, so no position is ever given out twice.
@@ -122,8 +121,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const r = outcome.record;
     if (r) {
       const body = namingPostedTransaction({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t);
-      insertRecord.run(r.fingerprint, json.composite(body.value), body.named ? transactionKey : null);
-      insertRecordKey.run(r.scope, r.key);
+      const written = insertRecord.run(r.fingerprint, json.composite(body.value), body.named ? transactionKey : null);
+      reads.keys.add(r.scope, r.key, Number(written.lastInsertRowid));
     }
     const e = outcome.event;
     if (e) {
@@ -259,6 +258,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         continue;
       }
       savepoint.run();
+      const mark = reads.keys.mark();
       try {
         item.outcome = { value: item.run(writer) };
         release.run();
@@ -267,6 +267,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         // for a full disk: then the ROLLBACK TO throws too). The cached rows it may have put go with it: errors are
         // rare, so all of them.
         reads.accounts.clear();
+        reads.keys.rollbackTo(mark);
         rollbackTo.run();
         release.run();
         item.outcome = { error };
@@ -305,6 +306,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         // Nothing of the batch stays: not its rows, not the account rows it cached. Every change runs again from
         // the committed state; changes are pure functions of it, so each computes what it would have.
         reads.accounts.clear();
+        reads.keys.rollback();
         try {
           rollbackBatch.run();
         } catch {
@@ -314,11 +316,14 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
         begin.run();
         runChanges(batch, true);
       }
+      reads.keys.foldStep();
       commitBatch.run();
+      reads.keys.committed();
       // Every commit is counted, even while a round runs; a new round starts only after the last one.
       if (checkpointer?.afterCommit() && !checkpointing) checkpoint(checkpointer);
     } catch (error) {
       reads.accounts.clear();
+      reads.keys.rollback();
       try {
         db.exec('ROLLBACK');
       } catch {

@@ -4,6 +4,7 @@ import { checkInBackground, startCheckpointer, type Checkpointer } from './check
 import { createCommitter } from './commit.js';
 import { failure, openDatabase, type SqlDatabase, type SqliteDriver } from './driver.js';
 import { acquireOwnerLock, checkIntegrity, configure, damaged, fileOf, HISTORY_TABLES, WHOLE_FILE_CHECK_BYTES, type OwnerLock } from './open.js';
+import { RECENT_KEYS } from './idempotency-keys.js';
 import { createReads } from './reads.js';
 import { migrate, type SchemaUpgrade } from './schema.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
@@ -36,6 +37,13 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
    * `init()` per million ledger entries, measured here), so a server can say why it is not listening yet.
    */
   onMigrate?: (upgrade: SchemaUpgrade) => void;
+  /**
+   * How many new idempotency keys are kept in a recent level (appended in commit order, and found through memory:
+   * about 150 bytes a key) before they are folded into the key index in key order. Default 16,384. Clients' keys
+   * are random, so a key written straight into the index costs a page of the WAL of its own; folded in order, a
+   * page takes many. A larger level folds more keys per page, and holds more memory.
+   */
+  recentIdempotencyKeys?: number;
 };
 
 /**
@@ -48,7 +56,8 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
  * in this process or another, is refused at `init()` (an OS lock, held through SQLite,
  * on `<file>-lock`), and released by the OS if the process dies.
  *
- * @throws BankError CONFIGURATION_INVALID from `init()` when the file is in use by another store, or no driver is
+ * @throws BankError CONFIGURATION_INVALID at once for a `recentIdempotencyKeys` that is not a positive integer; from
+ *   `init()` when the file is in use by another store, or no driver is
  *   available; STORAGE_UNAVAILABLE when the file is damaged (naming it), cannot be opened, or the disk is full.
  * @example
  * ```ts
@@ -69,6 +78,10 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
   let damage: BankError | null = null;
 
   const keysOnly = options.access === 'operator-keys';
+  const recentKeys = options.recentIdempotencyKeys ?? RECENT_KEYS;
+  if (!Number.isSafeInteger(recentKeys) || recentKeys < 1) {
+    throw new BankError('CONFIGURATION_INVALID', `recentIdempotencyKeys must be a positive integer (got ${String(recentKeys)})`);
+  }
   const open = (forKeys = false) => {
     if (keysOnly && !forKeys) throw new BankError('CONFIGURATION_INVALID', "This SQLite store was opened with access: 'operator-keys'; it serves operator keys only");
     if (!reads || !committer || !sync) throw new BankError('STORAGE_UNAVAILABLE', 'The SQLite adapter needs bank.init() before use');
@@ -141,7 +154,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter & {
         db = null;
         throw failure(error, filename);
       }
-      reads = createReads(db);
+      reads = createReads(db, recentKeys);
       sync = createWalSync(filename === '' ? null : `${filename}-wal`);
       // Checkpoints move to a worker thread when this store opened the file itself (so the worker can open it the
       // same way); a database you gave checkpoints on the event loop, as SQLite does by default.

@@ -1,6 +1,7 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
+import { createIdempotencyKeys } from './idempotency-keys.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, transactionPk, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
@@ -51,16 +52,18 @@ export const ENTRY_SQL = {
 };
 
 /** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
-export function createReads(db: SqlDatabase) {
+export function createReads(db: SqlDatabase, recentKeys?: number) {
   const q = (sql: string) => db.prepare(sql);
   const userById = q('SELECT * FROM users WHERE id = ?');
   const userByKey = q('SELECT * FROM users WHERE username_key = ?');
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  const record = q(
-    'SELECT k.scope, k.key, r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?',
+  const RECORD_COLUMNS = 'r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body';
+  const settledRecord = q(
+    `SELECT k.scope, k.key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?`,
   );
+  const recentRecord = q(`SELECT ? AS scope, ? AS key, ${RECORD_COLUMNS} FROM idempotency_records r LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE r.id = ?`);
   const transaction = q(`SELECT body FROM transactions WHERE ${TRANSACTION_BY_ID}`);
   const hold = q('SELECT body FROM holds WHERE id = ?');
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
@@ -85,6 +88,7 @@ export function createReads(db: SqlDatabase) {
 
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
   const accounts = createAccountCache();
+  const keys = createIdempotencyKeys(db, recentKeys);
   const cached = (row: AccountRow | undefined) => {
     if (row) accounts.put(row);
     return row;
@@ -157,7 +161,12 @@ export function createReads(db: SqlDatabase) {
       accounts.putOwned(ownerId, rows.map((r) => r.id));
       return rows.map(accountFromRow);
     },
-    record: (scope: string, key: string): IdempotencyRecord | null => one(record.get(scope, key), recordFromRow),
+    /** The writer's two-level index of idempotency keys: it adds what it wrote and forgets what rolled back. */
+    keys,
+    record(scope: string, key: string): IdempotencyRecord | null {
+      const id = keys.recent(scope, key);
+      return one(id === undefined ? settledRecord.get(scope, key) : recentRecord.get(scope, key, id), recordFromRow);
+    },
     transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: { body: string }) => transactionFromBody(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
     holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),

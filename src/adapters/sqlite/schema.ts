@@ -249,6 +249,17 @@ const MIGRATIONS: string[] = [
    ALTER TABLE idempotency_records_by_transaction_pk RENAME TO idempotency_records;
    DROP TABLE transactions;
    ALTER TABLE transactions_by_pk RENAME TO transactions;`,
+  // New idempotency keys, in commit order, until they are folded into idempotency_keys in key order (see
+  // idempotency-keys.ts). A client's keys are random, so each new key in idempotency_keys wrote a leaf of its own
+  // to the WAL: 42 of the 65 pages of a group commit of 32 keyed deposits. Measured in-process (64 callers, a fresh
+  // key each, alternated with the code before): +9 % to +25 % deposits a second, 12.0–14.7 KB written to the WAL a
+  // deposit against 5.4–7.3 KB.
+  `CREATE TABLE idempotency_recent_keys (
+     seq INTEGER PRIMARY KEY,
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     record INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 /** An upgrade of a file's schema, as `onMigrate` is told of it: schema versions. */

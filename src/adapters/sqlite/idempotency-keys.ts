@@ -2,11 +2,12 @@ import type { SqlDatabase } from './driver.js';
 
 /**
  * How many keys the recent level holds, by default, before they are folded into the settled one. Its rows stay in
- * memory (about 150 bytes a key), and a fold starts by reading them in key order: 16,384 keys in a few milliseconds.
+ * memory (about 90 bytes for a 36-character key, measured, and 40 more while a fold runs), and a fold starts by
+ * sorting them: 16,384 keys in about 6 ms.
  */
 export const RECENT_KEYS = 16_384;
 
-/** How many of a fold's batches at least: each folds a slice (and at least twice the keys it adds, to keep ahead). */
+/** A fold takes at most this many batches: each folds this fraction of the level, or twice the keys it adds if more. */
 const FOLD_SLICES = 32;
 
 interface KeyRow {
@@ -68,8 +69,9 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
     /** Adds a key for a record written in the current batch. */
     add(scope: string, key: string, record: number): void {
       const row = { scope, key, record };
+      const map = loaded();
       insertRecent.run(scope, key, record);
-      remember(loaded(), row);
+      remember(map, row);
       added.push(row);
     },
     /** How many keys the current batch has added so far: a savepoint's mark for {@link rollbackTo}. */

@@ -99,6 +99,25 @@ export function describeEventContract(make: MakeAdapter, options: { gapFree?: bo
       await bank.close();
     });
 
+    it('shows the accounts in a movement\'s event and replay as the movement left them, also after they change', async () => {
+      const { bank, alice } = await aliceAndBob(make);
+      const A2 = { bankCode: A.bankCode, accountNumber: '00010002' };
+      await bank.openAccount(alice, A2);
+      await bank.deposit(alice, { account: A, amount: 1000 });
+      const rent = { from: A, to: A2, amount: 40, idempotencyKey: 'move-1' };
+      const first = await bank.transfer(alice, rent);
+      await bank.operator.setOverdraftLimit(A, 500);
+      await bank.operator.freezeAccount(A2);
+      await bank.deposit(alice, { account: A, amount: 5 });
+      const posted = (await all(bank)).find((e) => e.type === 'transaction.posted' && e.payload.transaction.id === first.transaction.id);
+      expect(first.accounts.map((a) => [a.balance, a.status, a.overdraftLimit])).toEqual([[960, 'active', 0], [40, 'active', 0]]);
+      expect(posted?.type === 'transaction.posted' && posted.payload.accounts).toEqual(JSON.parse(JSON.stringify(first.accounts)));
+      const replay = await bank.transfer(alice, rent);
+      expect(replay.replayed).toBe(true);
+      expect(replay.accounts).toEqual(first.accounts);
+      await bank.close();
+    });
+
     it('writes no event for a refused change or an idempotent replay', async () => {
       const bank = await freshBank(make);
       const alice = await signUp(bank, 'alice');

@@ -4,7 +4,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import { TRANSACTION_BY_ID, transactionByIdParams, type createReads } from './reads.js';
-import { accountFromRow, accountParams, accountRowOf, namingPostedTransaction, transactionPk, type AccountRow } from './rows.js';
+import { accountChanges, accountFromRow, accountParams, accountRowOf, storedForm, transactionPk, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -117,16 +117,18 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     if (outcome.reversed) markReversed.run(outcome.reversed.reversedBy, outcome.reversed.reversedBy, ...transactionByIdParams(outcome.reversed.id));
     const h = outcome.hold;
     if (h) upsertHold.run(h.id, h.from.accountId, h.status, h.expiresAt?.getTime() ?? null, h.createdAt.getTime(), json.of(h));
-    // The record and the event name the transaction this commit posts rather than copy it (see rows.ts).
+    // The record and the event name the transaction this commit posts rather than copy it, and hold only what the
+    // commit changed of its accounts (see rows.ts).
+    const touched = { accounts: outcome.touched, changes: accountChanges(outcome.touched) };
     const r = outcome.record;
     if (r) {
-      const body = namingPostedTransaction({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t);
+      const body = storedForm({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t, touched);
       const written = insertRecord.run(r.fingerprint, json.composite(body.value), body.named ? transactionKey : null);
       reads.keys.add(r.scope, r.key, Number(written.lastInsertRowid));
     }
     const e = outcome.event;
     if (e) {
-      const payload = namingPostedTransaction(e.payload as { transaction?: unknown }, t);
+      const payload = storedForm(e.payload as { transaction?: unknown; accounts?: unknown }, t, touched);
       insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.named ? transactionKey : null);
     }
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };

@@ -3,7 +3,7 @@ import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
 import { createIdempotencyKeys } from './idempotency-keys.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
-import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, transactionFromBody, transactionPk, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, type RecordRow, transactionFromBody, transactionPk, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 /**
  * An account's entries, newest first, from the entry whose id is the first parameter along the chain of `previous`
@@ -165,7 +165,7 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
     keys,
     record(scope: string, key: string): IdempotencyRecord | null {
       const id = keys.recent(scope, key);
-      return one(id === undefined ? settledRecord.get(scope, key) : recentRecord.get(scope, key, id), recordFromRow);
+      return one(id === undefined ? settledRecord.get(scope, key) : recentRecord.get(scope, key, id), (r: RecordRow) => recordFromRow(r, accountRow));
     },
     transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: { body: string }) => transactionFromBody(r.body)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
@@ -188,7 +188,7 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
     events(after: number, limit: number): EventPage {
       const log = eventLog.get() as { last_position: number; pruned_through: number };
-      return { events: (eventsAfter.all(after, limit) as EventRow[]).map(eventFromRow), prunedThrough: log.pruned_through, lastPosition: log.last_position };
+      return { events: (eventsAfter.all(after, limit) as EventRow[]).map((r) => eventFromRow(r, accountRow)), prunedThrough: log.pruned_through, lastPosition: log.last_position };
     },
     consumer: (name: string): EventConsumer | null => one(consumer.get(name), consumerFromRow),
     consumers: (): EventConsumer[] => (consumers.all() as ConsumerRow[]).map(consumerFromRow),

@@ -8,6 +8,25 @@ import { freshDataDir } from './support/data-dir.js';
 const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver;
 
 describe('sqlite adapter: what an event and an idempotency record store of a movement', () => {
+  it('stores a transaction\'s legs by account id, with no id, time or unset field in its body', async () => {
+    const file = join(freshDataDir('forms'), 'bankcore.db');
+    const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
+    await bank.init();
+    const me = await userIn(bank, 'forms');
+    await bank.openAccount(me, acct('F001'));
+    const { account, transaction } = await bank.deposit(me, { account: acct('F001'), amount: 5 });
+    const paid = await bank.withdraw(me, { account: acct('F001'), amount: 2, reference: 'rent', metadata: { month: '11' } });
+    const reversal = await bank.operator.reverse(paid.transaction.id);
+    await bank.close();
+    const raw = (await openDatabase(file, driver)).db;
+    const bodyOf = (id: string) => JSON.parse((raw.prepare('SELECT body FROM transactions WHERE id = ?').get(id) as { body: string }).body);
+    const world = '@world/USD';
+    expect(bodyOf(transaction.id)).toEqual({ type: 'deposit', amount: 5, currency: 'USD', legs: [[account.id, 5], [world, -5]], initiatorId: me.userId });
+    expect(bodyOf(paid.transaction.id)).toEqual({ type: 'withdrawal', amount: 2, currency: 'USD', legs: [[account.id, -2], [world, 2]], reference: 'rent', metadata: { month: '11' }, initiatorId: me.userId, reversedBy: reversal.transaction.id });
+    expect(bodyOf(reversal.transaction.id)).toMatchObject({ type: 'reversal', reversalOf: paid.transaction.id });
+    raw.close();
+  });
+
   it('names the posted transaction and holds only what the movement changed of each account', async () => {
     const file = join(freshDataDir('forms'), 'bankcore.db');
     const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });

@@ -4,7 +4,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
 import type { WalSync } from './wal-sync.js';
 import { TRANSACTION_BY_ID, transactionByIdParams, type createReads } from './reads.js';
-import { accountChanges, accountFromRow, accountParams, accountRowOf, storedForm, transactionPk, type AccountRow } from './rows.js';
+import { accountChanges, accountFromRow, accountParams, accountRowOf, storedForm, storedTransactionJson, transactionPk, type AccountRow } from './rows.js';
 
 /** The writes one change may make, all inside the current batch's transaction. */
 function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
@@ -90,7 +90,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     // event) are serialised once.
     const json = createJsonParts(outcome);
     const t = outcome.transaction;
-    const transactionKey = t ? insertTransactionRow(t, json.of(t)) : null;
+    const transactionKey = t ? insertTransactionRow(t, storedTransactionJson(t)) : null;
     // Each entry links to its account's newest before it; the account's row then names the new newest.
     const heads = new Map<string, number>();
     for (const e of outcome.entries) {

@@ -3,7 +3,7 @@ import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
 import { createIdempotencyKeys } from './idempotency-keys.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
-import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, type RecordRow, transactionFromBody, transactionPk, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
+import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, type RecordRow, transactionFromRow, transactionPk, type TransactionColumns, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
 /**
  * An account's entries, newest first, from the entry whose id is the first parameter along the chain of `previous`
@@ -16,7 +16,7 @@ const CHAIN = `WITH RECURSIVE chain(id, account_pk, sequence, transaction_pk, le
     SELECT e.id, e.account_pk, e.sequence, e.transaction_pk, e.leg, e.balance_after, e.previous FROM chain c JOIN entries e ON e.id = c.previous
     LIMIT ?
   )
-  SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, t.body, a.currency
+  SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, t.id AS transaction_id, t.body, t.created_at AS transaction_created_at, a.currency
   FROM chain c JOIN transactions t ON t.pk = c.transaction_pk JOIN accounts a ON a.pk = c.account_pk`;
 
 /**
@@ -59,12 +59,12 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  const RECORD_COLUMNS = 'r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body';
+  const RECORD_COLUMNS = 'r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at';
   const settledRecord = q(
     `SELECT k.scope, k.key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?`,
   );
   const recentRecord = q(`SELECT ? AS scope, ? AS key, ${RECORD_COLUMNS} FROM idempotency_records r LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE r.id = ?`);
-  const transaction = q(`SELECT body FROM transactions WHERE ${TRANSACTION_BY_ID}`);
+  const transaction = q(`SELECT id, body, created_at FROM transactions WHERE ${TRANSACTION_BY_ID}`);
   const hold = q('SELECT body FROM holds WHERE id = ?');
   const holdsOf = q('SELECT body FROM holds WHERE from_account_id = ? ORDER BY created_at, id');
   const holdsOfWith = q('SELECT body FROM holds WHERE from_account_id = ? AND status = ? ORDER BY created_at, id');
@@ -79,12 +79,12 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q(
-    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk IS NOT NULL AS names_transaction, t.body AS transaction_body FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
+    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk IS NOT NULL AS names_transaction, t.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
   );
   const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');
   const consumers = q('SELECT * FROM consumers ORDER BY created_at, name');
-  const allTransactions = q('SELECT body FROM transactions ORDER BY created_at, id');
+  const allTransactions = q('SELECT id, body, created_at FROM transactions ORDER BY created_at, id');
 
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
   const accounts = createAccountCache();
@@ -167,7 +167,7 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
       const id = keys.recent(scope, key);
       return one(id === undefined ? settledRecord.get(scope, key) : recentRecord.get(scope, key, id), (r: RecordRow) => recordFromRow(r, accountRow));
     },
-    transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: { body: string }) => transactionFromBody(r.body)),
+    transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: TransactionColumns) => transactionFromRow(r, accountRow)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),
     holdsOf: (accountId: string, status: HoldStatus | null): Hold[] => bodies(status === null ? holdsOf.all(accountId) : holdsOfWith.all(accountId, status), holdFromBody),
     pendingHolds: (): number => (pendingHolds.get() as { n: number }).n,
@@ -182,7 +182,7 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
       if (query.to) hi = Math.min(hi, lastSequenceAtOrBefore(row, query.to.getTime()));
       // Times are whole milliseconds: the first entry at or after `from` follows the last one before it.
       if (query.from) lo = lastSequenceAtOrBefore(row, query.from.getTime() - 1) + 1;
-      return lo > hi ? [] : entriesDown(row, lo, hi, query.limit).map(entryFromRow);
+      return lo > hi ? [] : entriesDown(row, lo, hi, query.limit).map((e) => entryFromRow(e, accountRow));
     },
     operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
@@ -195,16 +195,16 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
     entryAt(accountId: string, when: Date): LedgerEntry | null {
       const row = accountRow(accountId);
       const sequence = row ? lastSequenceAtOrBefore(row, when.getTime()) : 0;
-      return row && sequence > 0 ? one(entriesDown(row, sequence, sequence, 1)[0], entryFromRow) : null;
+      return row && sequence > 0 ? one(entriesDown(row, sequence, sequence, 1)[0], (e: EntryRow) => entryFromRow(e, accountRow)) : null;
     },
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {
         const entries = row.last_entry_id === null ? [] : (chainUp.all(row.last_entry_id, -1) as EntryRow[]);
-        yield { account: accountFromRow(row), entries: entries.map(entryFromRow), holds: bodies(holdsOf.all(row.id), holdFromBody) };
+        yield { account: accountFromRow(row), entries: entries.map((e) => entryFromRow(e, accountRow)), holds: bodies(holdsOf.all(row.id), holdFromBody) };
       }
     },
     *transactions(): Generator<Transaction> {
-      for (const row of allTransactions.all() as Array<{ body: string }>) yield transactionFromBody(row.body);
+      for (const row of allTransactions.all() as TransactionColumns[]) yield transactionFromRow(row, accountRow);
     },
   };
 }

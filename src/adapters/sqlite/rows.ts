@@ -1,4 +1,4 @@
-import { entryOf, isoTime, storedEvent, type Account, type BankEvent, type EventConsumer, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
+import { entryOf, isoTime, storedEvent, type Account, type Metadata, type BankEvent, type EventConsumer, type StoredOperatorKey, type Hold, type IdempotencyRecord, type LedgerEntry, type StoredAccount, type StoredUser, type Transaction } from 'bankcore';
 
 // How domain objects are stored. Columns hold what is queried or guarded; the rest of a transaction, hold or
 // idempotency record is a JSON body. Times are epoch milliseconds; money is INTEGER minor units.
@@ -36,7 +36,10 @@ export interface EntryRow {
   sequence: number;
   leg: number;
   balance_after: number;
+  /** The transaction's id, body and commit time. */
+  transaction_id: string;
   body: string;
+  transaction_created_at: number;
   currency: string;
 }
 
@@ -69,8 +72,78 @@ export function transactionPk(id: string): number | bigint | null {
   return Number.isSafeInteger(pk) ? pk : BigInt(`0x${hex}`);
 }
 
-/** Parses a transaction's stored body. */
-export const transactionFromBody = (body: string): Transaction => reviveTransaction(JSON.parse(body) as Transaction);
+/** Finds an account's row by id: how a read completes what a body holds of an account only by its id. */
+export type AccountRowOf = (id: string) => AccountRow | undefined;
+
+/** The columns a read selects of a transaction's row. */
+export interface TransactionColumns {
+  id: string;
+  body: string;
+  created_at: number;
+}
+
+/** A transaction's body as {@link storedTransactionJson} writes it. */
+interface StoredTransactionBody {
+  type: Transaction['type'];
+  amount: number;
+  currency: string;
+  legs: Array<[accountId: string, amount: number]>;
+  reference?: string;
+  metadata?: Metadata;
+  initiatorId: string | null;
+  reversalOf?: string;
+  reversedBy?: string;
+  holdId?: string;
+}
+
+/**
+ * A transaction's body as its row stores it. Its id and commit time are the row's columns. Each leg is its account's
+ * id and its amount: an account's bank code and account number never change, so they are read back from its row.
+ * The reference, metadata, reversal links and hold id are written only when set. A deposit's body took about 470
+ * bytes written in full, and about 170 so. Bodies written in full before stay so, and read as they are.
+ */
+export function storedTransactionJson(t: Transaction): string {
+  const body: StoredTransactionBody = { type: t.type, amount: t.amount, currency: t.currency, legs: t.legs.map((l) => [l.accountId, l.amount]), initiatorId: t.initiatorId };
+  if (t.reference !== null) body.reference = t.reference;
+  for (const _ in t.metadata) {
+    body.metadata = t.metadata;
+    break;
+  }
+  if (t.reversalOf !== null) body.reversalOf = t.reversalOf;
+  if (t.reversedBy !== null) body.reversedBy = t.reversedBy;
+  if (t.holdId !== null) body.holdId = t.holdId;
+  return JSON.stringify(body);
+}
+
+/** A transaction from its row, in either form ({@link storedTransactionJson}, or in full as written before). */
+export function transactionFromRow(r: TransactionColumns, rowOf: AccountRowOf): Transaction {
+  const parsed = JSON.parse(r.body) as StoredTransactionBody | Transaction;
+  if ('id' in parsed) return reviveTransaction(parsed);
+  const b = parsed;
+  return {
+    id: r.id,
+    type: b.type,
+    amount: b.amount,
+    currency: b.currency,
+    legs: b.legs.map(([accountId, amount]) => {
+      const row = accountRowOrThrow(rowOf, accountId);
+      return { accountId, bankCode: row.bank_code, accountNumber: row.account_number, amount };
+    }),
+    reference: b.reference ?? null,
+    metadata: b.metadata ?? {},
+    initiatorId: b.initiatorId,
+    reversalOf: b.reversalOf ?? null,
+    reversedBy: b.reversedBy ?? null,
+    holdId: b.holdId ?? null,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+function accountRowOrThrow(rowOf: AccountRowOf, id: string): AccountRow {
+  const row = rowOf(id);
+  if (!row) throw new Error('an account named by a stored transaction, event or idempotency record has no row');
+  return row;
+}
 
 export const userFromRow = (r: UserRow): StoredUser => ({
   id: r.id,
@@ -131,7 +204,8 @@ export const accountParams = (a: StoredAccount) => [
 ];
 
 /** An entry rebuilt from its row and its transaction: the core's `entryOf`, as a commit wrote it. */
-export const entryFromRow = (r: EntryRow): LedgerEntry => entryOf(transactionFromBody(r.body), r.leg, r.sequence, r.balance_after, r.currency);
+export const entryFromRow = (r: EntryRow, rowOf: AccountRowOf): LedgerEntry =>
+  entryOf(transactionFromRow({ id: r.transaction_id, body: r.body, created_at: r.transaction_created_at }, rowOf), r.leg, r.sequence, r.balance_after, r.currency);
 
 /** Parses a hold's stored body. */
 export const holdFromBody = (body: string): Hold => reviveHold(JSON.parse(body) as Hold);
@@ -143,8 +217,10 @@ export interface PostedTransactionColumns {
    * past 2^53 (from 2039) is more than `node:sqlite` reads as a number.
    */
   names_transaction: number;
-  /** That transaction's row, joined. */
+  /** That transaction's row, joined: its id, body and commit time. */
+  transaction_id: string | null;
   transaction_body: string | null;
+  transaction_created_at: number | null;
 }
 
 /** Written where the posted transaction's text would be, in a row that names it. */
@@ -185,35 +261,34 @@ export function storedForm<T extends { transaction?: unknown; accounts?: unknown
  * completed from their rows (`rowOf`) as `publicAccount` shapes them. `time` gives the opening time as the body
  * holds times: a Date in a record, an ISO string in an event. Accounts written whole (before) stay as they are.
  */
-function withAccounts(value: { accounts?: unknown }, rowOf: (id: string) => AccountRow | undefined, time: (ms: number) => Date | string): void {
+function withAccounts(value: { accounts?: unknown }, rowOf: AccountRowOf, time: (ms: number) => Date | string): void {
   const list = value.accounts;
   if (!Array.isArray(list) || !Array.isArray(list[0])) return;
   value.accounts = (list as AccountChange[]).map(([id, balance, pending, status, overdraftLimit, entryCount]) => {
-    const row = rowOf(id);
-    if (!row) throw new Error('an account named by an event or idempotency record has no row');
+    const row = accountRowOrThrow(rowOf, id);
     return { id, ownerId: row.owner_id, bankCode: row.bank_code, accountNumber: row.account_number, currency: row.currency, balance, pending, available: balance - pending, status, overdraftLimit, entryCount, createdAt: time(row.created_at) };
   });
 }
 
 /**
  * Puts back, into a parsed event payload or idempotency record body, the transaction that its commit posted, where
- * the writer left a placeholder ({@link namingPostedTransaction}). That transaction is as its row now holds it,
+ * the writer left a placeholder ({@link storedForm}). That transaction is as its row now holds it,
  * except `reversedBy`: the one thing a transaction's row takes after its commit (a later reversal), which the
  * commit's own event and record never showed.
  */
-export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns): T {
+export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns, rowOf: AccountRowOf): T {
   if (!row.names_transaction) return value;
   if (row.transaction_body === null) throw new Error('a transaction named by an event or idempotency record has no row');
-  const posted = JSON.parse(row.transaction_body) as Transaction;
-  posted.reversedBy = null;
-  value.transaction = posted;
+  const posted = transactionFromRow({ id: row.transaction_id!, body: row.transaction_body, created_at: row.transaction_created_at! }, rowOf);
+  // As the body held it: times as JSON writes them.
+  value.transaction = { ...posted, reversedBy: null, createdAt: isoTime(posted.createdAt) };
   return value;
 }
 
 export type RecordRow = { scope: string; key: string; fingerprint: string; body: string } & PostedTransactionColumns;
 
-export const recordFromRow = (r: RecordRow, rowOf: (id: string) => AccountRow | undefined): IdempotencyRecord => {
-  const body = withPostedTransaction(JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>, r);
+export const recordFromRow = (r: RecordRow, rowOf: AccountRowOf): IdempotencyRecord => {
+  const body = withPostedTransaction(JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>, r, rowOf);
   if (Array.isArray(body.accounts[0])) withAccounts(body, rowOf, (ms) => new Date(ms));
   else for (const account of body.accounts) account.createdAt = dateFromIso(account.createdAt);
   return {
@@ -250,9 +325,9 @@ export interface EventRow extends PostedTransactionColumns {
   payload: string;
 }
 
-export function eventFromRow(r: EventRow, rowOf: (id: string) => AccountRow | undefined): BankEvent {
+export function eventFromRow(r: EventRow, rowOf: AccountRowOf): BankEvent {
   const event = storedEvent({ id: r.id, type: r.type, occurredAt: new Date(r.occurred_at) }, r.payload, r.position);
-  withPostedTransaction(event.payload as { transaction?: unknown }, r);
+  withPostedTransaction(event.payload as { transaction?: unknown }, r, rowOf);
   withAccounts(event.payload as { accounts?: unknown }, rowOf, (ms) => isoTime(new Date(ms)));
   return event;
 }

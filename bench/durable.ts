@@ -36,7 +36,8 @@ async function durableDeposits(concurrency: number, keyed = false): Promise<numb
   const accounts = Array.from({ length: 8 }, (_, i) => ({ bankCode: 'BENCH', accountNumber: `DUR${1000 + i}` }));
   for (const account of accounts) await bank.openAccount(me, account);
   let n = 0;
-  // keyed: a fresh random Idempotency-Key on every deposit, as a careful client sends (each is a new B-tree entry).
+  // keyed: a fresh random Idempotency-Key on every deposit, as a careful client sends (each a new key: appended to the
+  // recent level, then folded into the key index in key order).
   const rate = await opsPerSecond(() => bank.deposit(me, { account: accounts[n++ % accounts.length]!, amount: 1, ...(keyed ? { idempotencyKey: crypto.randomUUID() } : {}) }), SECONDS, concurrency);
   await bank.close();
   rmSync(dir, { recursive: true, force: true });

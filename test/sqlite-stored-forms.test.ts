@@ -7,13 +7,19 @@ import { freshDataDir } from './support/data-dir.js';
 
 const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver;
 
-describe('sqlite adapter: what an event and an idempotency record store of a movement', () => {
+/** A bank on a fresh SQLite file, with a user who owns account F001. */
+async function bankWithAccount() {
+  const file = join(freshDataDir('forms'), 'bankcore.db');
+  const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
+  await bank.init();
+  const me = await userIn(bank, 'forms');
+  await bank.openAccount(me, acct('F001'));
+  return { file, bank, me };
+}
+
+describe('sqlite adapter: what a transaction, an event and an idempotency record store of a movement', () => {
   it('stores a transaction\'s legs by account id, with no id, time or unset field in its body', async () => {
-    const file = join(freshDataDir('forms'), 'bankcore.db');
-    const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
-    await bank.init();
-    const me = await userIn(bank, 'forms');
-    await bank.openAccount(me, acct('F001'));
+    const { file, bank, me } = await bankWithAccount();
     const { account, transaction } = await bank.deposit(me, { account: acct('F001'), amount: 5 });
     const paid = await bank.withdraw(me, { account: acct('F001'), amount: 2, reference: 'rent', metadata: { month: '11' } });
     const reversal = await bank.operator.reverse(paid.transaction.id);
@@ -28,11 +34,7 @@ describe('sqlite adapter: what an event and an idempotency record store of a mov
   });
 
   it('names the posted transaction and holds only what the movement changed of each account', async () => {
-    const file = join(freshDataDir('forms'), 'bankcore.db');
-    const bank = makeBank({ storage: sqliteAdapter({ filename: file, driver }) });
-    await bank.init();
-    const me = await userIn(bank, 'forms');
-    await bank.openAccount(me, acct('F001'));
+    const { file, bank, me } = await bankWithAccount();
     const { account, transaction } = await bank.deposit(me, { account: acct('F001'), amount: 5, idempotencyKey: 'f-1' });
     await bank.close();
     const raw = (await openDatabase(file, driver)).db;

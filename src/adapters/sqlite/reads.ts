@@ -59,7 +59,9 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  const RECORD_COLUMNS = 'r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, t.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at';
+  // The transaction an event or a record names, joined as `t` (see PostedTransactionColumns).
+  const POSTED = 't.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at';
+  const RECORD_COLUMNS = `r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, ${POSTED}`;
   const settledRecord = q(
     `SELECT k.scope, k.key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?`,
   );
@@ -79,7 +81,7 @@ export function createReads(db: SqlDatabase, recentKeys?: number) {
   const operatorKey = q('SELECT * FROM operator_keys WHERE id = ?');
   const operatorKeys = q('SELECT * FROM operator_keys ORDER BY created_at, id');
   const eventsAfter = q(
-    'SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk IS NOT NULL AS names_transaction, t.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?',
+    `SELECT e.position, e.id, e.type, e.occurred_at, e.payload, e.transaction_pk IS NOT NULL AS names_transaction, ${POSTED} FROM events e LEFT JOIN transactions t ON t.pk = e.transaction_pk WHERE e.position > ? ORDER BY e.position LIMIT ?`,
   );
   const eventLog = q('SELECT coalesce((SELECT max(position) FROM events), 0) AS last_position, pruned_through FROM event_log');
   const consumer = q('SELECT * FROM consumers WHERE name = ?');

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Bank, Principal } from 'bankcore';
+import type { Bank, Principal, StorageAdapter } from 'bankcore';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase, type SqlDatabase } from '../src/adapters/sqlite/driver.js';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
@@ -41,6 +41,16 @@ async function expectReplays(bank: Bank, me: Principal, ids: Map<string, string>
   expect((await bankErrorOf(bank.deposit(me, { account: acct('K001'), amount: 2, idempotencyKey: someKey! }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
 }
 
+/** Opens `storage` again: every key replays, the balance is `balance`, and `verify()` is clean. */
+async function expectAfterRestart(storage: StorageAdapter, me: Principal, ids: Map<string, string>, balance: number): Promise<void> {
+  const bank = makeBank({ storage });
+  await bank.init();
+  await expectReplays(bank, me, ids);
+  expect((await bank.getAccount(me, acct('K001'))).balance).toBe(balance);
+  expect((await bank.verify()).problems).toEqual([]);
+  await bank.close();
+}
+
 describe('sqlite adapter: idempotency keys in a recent level, folded into the index in key order', () => {
   it('finds every key through folds, while folds run and after a restart, and applies each movement once', async () => {
     const file = join(freshDataDir('keys'), 'bankcore.db');
@@ -65,12 +75,7 @@ describe('sqlite adapter: idempotency keys in a recent level, folded into the in
     expect(missing).toBe(0);
     raw.close();
 
-    const again = makeBank({ storage: storage() });
-    await again.init();
-    await expectReplays(again, me, ids);
-    expect((await again.getAccount(me, acct('K001'))).balance).toBe(1_500);
-    expect((await again.verify()).problems).toEqual([]);
-    await again.close();
+    await expectAfterRestart(storage(), me, ids, 1_500);
   });
 
   it('resumes a fold that a crash interrupted: every key is found, none applies twice, and the fold completes', async () => {
@@ -104,12 +109,7 @@ describe('sqlite adapter: idempotency keys in a recent level, folded into the in
     expect([settledKeys(raw), recentKeys(raw)]).toEqual([325, 40]);
     raw.close();
 
-    const last = makeBank({ storage: sqliteAdapter({ filename: image, driver, recentIdempotencyKeys: 320 }) });
-    await last.init();
-    await expectReplays(last, me, ids);
-    expect((await last.getAccount(me, acct('K001'))).balance).toBe(365);
-    expect((await last.verify()).problems).toEqual([]);
-    await last.close();
+    await expectAfterRestart(sqliteAdapter({ filename: image, driver, recentIdempotencyKeys: 320 }), me, ids, 365);
   });
 
   it('forgets the key of a change that rolled back: the key applies afresh later, and never replays a neighbour', async () => {

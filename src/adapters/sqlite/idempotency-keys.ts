@@ -16,6 +16,11 @@ interface KeyRow {
   record: number;
 }
 
+/** A recent key's row, with its place in commit order. */
+interface RecentRow extends KeyRow {
+  seq: number;
+}
+
 /**
  * Idempotency keys in two levels, so that a commit's new keys append instead of scattering (see migration 10).
  * Clients' keys are random: inserted into the settled B-tree ordered by key, each of a commit's keys lands on its own
@@ -28,17 +33,18 @@ interface KeyRow {
  * The map follows the transaction: keys a batch added are forgotten if it rolls back (`rollback`, `rollbackTo`),
  * and a fold's progress counts only once its batch committed (`committed`).
  */
-export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
+export function createIdempotencyKeys(db: SqlDatabase, foldAt: number) {
   const insertRecent = db.prepare('INSERT INTO idempotency_recent_keys (seq, scope, key, record) VALUES (NULL, ?, ?, ?)');
   const settle = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-  const newestSeq = db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM idempotency_recent_keys');
   const dropGeneration = db.prepare('DELETE FROM idempotency_recent_keys WHERE seq <= ?');
 
   // Loaded on first use, so that a store opened only for operator keys never reads or folds them.
   let recent: Map<string, Map<string, number>> | null = null;
   let size = 0;
+  // The newest committed recent row: a fold takes the rows up to it.
+  let newest = 0;
   // Keys added since the last commit, in order, so that a rollback forgets exactly those.
-  let added: KeyRow[] = [];
+  let added: RecentRow[] = [];
   // The fold under way: the recent rows up to `through`, in key order, folded up to `next`.
   let fold: { rows: KeyRow[]; through: number; next: number } | null = null;
   // Where this batch's fold step ended, applied to `fold.next` once the batch commits.
@@ -47,7 +53,10 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
   function loaded(): Map<string, Map<string, number>> {
     if (recent) return recent;
     recent = new Map();
-    for (const row of db.prepare('SELECT scope, key, record FROM idempotency_recent_keys').all() as KeyRow[]) remember(recent, row);
+    for (const row of db.prepare('SELECT seq, scope, key, record FROM idempotency_recent_keys').all() as RecentRow[]) {
+      remember(recent, row);
+      newest = Math.max(newest, row.seq);
+    }
     return recent;
   }
   function remember(map: Map<string, Map<string, number>>, row: KeyRow): void {
@@ -68,9 +77,8 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
     recent: (scope: string, key: string): number | undefined => loaded().get(scope)?.get(key),
     /** Adds a key for a record written in the current batch. */
     add(scope: string, key: string, record: number): void {
-      const row = { scope, key, record };
       const map = loaded();
-      insertRecent.run(scope, key, record);
+      const row = { scope, key, record, seq: Number(insertRecent.run(scope, key, record).lastInsertRowid) };
       remember(map, row);
       added.push(row);
     },
@@ -99,6 +107,7 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
     },
     /** The batch committed: its keys stay, its fold step counts, and a full recent level starts a fold. */
     committed(): void {
+      if (added.length) newest = added[added.length - 1]!.seq;
       added = [];
       if (fold && stepEnd !== null) {
         fold.next = stepEnd;
@@ -109,13 +118,6 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
       }
       stepEnd = null;
       if (!fold && recent && size >= foldAt) {
-        // After a COMMIT nothing may fail the batch: a fold that cannot start now starts after a later commit.
-        let through: number;
-        try {
-          through = (newestSeq.get() as { seq: number }).seq;
-        } catch {
-          return;
-        }
         // Every recent row is in the map, and every key in the map is committed. Sorted here rather than by an
         // ORDER BY: 16,384 rows read sorted took 33 ms of the event loop, two default string sorts take a few.
         const rows: KeyRow[] = [];
@@ -123,7 +125,7 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt = RECENT_KEYS) {
           const keys = recent.get(scope)!;
           for (const key of [...keys.keys()].sort()) rows.push({ scope, key, record: keys.get(key)! });
         }
-        fold = { rows, through, next: 0 };
+        fold = { rows, through: newest, next: 0 };
       }
     },
   };

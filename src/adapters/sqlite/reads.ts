@@ -52,7 +52,7 @@ export const ENTRY_SQL = {
 };
 
 /** The adapter's reads: prepared once, each an index lookup or range (audits excepted). */
-export function createReads(db: SqlDatabase, recentKeys?: number) {
+export function createReads(db: SqlDatabase, recentKeys: number) {
   const q = (sql: string) => db.prepare(sql);
   const userById = q('SELECT * FROM users WHERE id = ?');
   const userByKey = q('SELECT * FROM users WHERE username_key = ?');

@@ -259,15 +259,17 @@ export function storedForm<T extends { transaction?: unknown; accounts?: unknown
 /**
  * Puts back, into a parsed event payload or idempotency record body, accounts written as {@link AccountChange}s,
  * completed from their rows (`rowOf`) as `publicAccount` shapes them. `time` gives the opening time as the body
- * holds times: a Date in a record, an ISO string in an event. Accounts written whole (before) stay as they are.
+ * holds times: a Date in a record, an ISO string in an event. Accounts written whole (before) stay as they are, and
+ * the answer is false.
  */
-function withAccounts(value: { accounts?: unknown }, rowOf: AccountRowOf, time: (ms: number) => Date | string): void {
+function withAccounts(value: { accounts?: unknown }, rowOf: AccountRowOf, time: (ms: number) => Date | string): boolean {
   const list = value.accounts;
-  if (!Array.isArray(list) || !Array.isArray(list[0])) return;
+  if (!Array.isArray(list) || !Array.isArray(list[0])) return false;
   value.accounts = (list as AccountChange[]).map(([id, balance, pending, status, overdraftLimit, entryCount]) => {
     const row = accountRowOrThrow(rowOf, id);
     return { id, ownerId: row.owner_id, bankCode: row.bank_code, accountNumber: row.account_number, currency: row.currency, balance, pending, available: balance - pending, status, overdraftLimit, entryCount, createdAt: time(row.created_at) };
   });
+  return true;
 }
 
 /**
@@ -289,8 +291,7 @@ export type RecordRow = { scope: string; key: string; fingerprint: string; body:
 
 export const recordFromRow = (r: RecordRow, rowOf: AccountRowOf): IdempotencyRecord => {
   const body = withPostedTransaction(JSON.parse(r.body) as Omit<IdempotencyRecord, 'scope' | 'key' | 'fingerprint'>, r, rowOf);
-  if (Array.isArray(body.accounts[0])) withAccounts(body, rowOf, (ms) => new Date(ms));
-  else for (const account of body.accounts) account.createdAt = dateFromIso(account.createdAt);
+  if (!withAccounts(body, rowOf, (ms) => new Date(ms))) for (const account of body.accounts) account.createdAt = dateFromIso(account.createdAt);
   return {
     scope: r.scope,
     key: r.key,

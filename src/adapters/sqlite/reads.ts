@@ -5,6 +5,9 @@ import { createIdempotencyKeys } from './idempotency-keys.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, type RecordRow, transactionFromRow, transactionPk, type TransactionColumns, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
+/** The columns of a transaction's row that a read joins as `t` (see `joinedTransaction` in rows.ts). */
+const POSTED = 't.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at';
+
 /**
  * An account's entries, newest first, from the entry whose id is the first parameter along the chain of `previous`
  * links (see migration 8): at most the second parameter's count of them (all, for -1), with their transactions'
@@ -16,7 +19,7 @@ const CHAIN = `WITH RECURSIVE chain(id, account_pk, sequence, transaction_pk, le
     SELECT e.id, e.account_pk, e.sequence, e.transaction_pk, e.leg, e.balance_after, e.previous FROM chain c JOIN entries e ON e.id = c.previous
     LIMIT ?
   )
-  SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, t.id AS transaction_id, t.body, t.created_at AS transaction_created_at, a.currency
+  SELECT a.id AS account_id, c.sequence, c.leg, c.balance_after, a.currency, ${POSTED}
   FROM chain c JOIN transactions t ON t.pk = c.transaction_pk JOIN accounts a ON a.pk = c.account_pk`;
 
 /**
@@ -59,8 +62,6 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
   const accountById = q('SELECT * FROM accounts WHERE id = ?');
   const accountByRef = q('SELECT * FROM accounts WHERE bank_code = ? AND account_number = ?');
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
-  // The transaction an event or a record names, joined as `t` (see PostedTransactionColumns).
-  const POSTED = 't.id AS transaction_id, t.body AS transaction_body, t.created_at AS transaction_created_at';
   const RECORD_COLUMNS = `r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, ${POSTED}`;
   const settledRecord = q(
     `SELECT k.scope, k.key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?`,
@@ -91,6 +92,7 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
   const one = <R, T>(row: unknown, map: (r: R) => T): T | null => (row === undefined ? null : map(row as R));
   const accounts = createAccountCache();
   const keys = createIdempotencyKeys(db, recentKeys);
+  const entry = (e: EntryRow): LedgerEntry => entryFromRow(e, accountRow);
   const cached = (row: AccountRow | undefined) => {
     if (row) accounts.put(row);
     return row;
@@ -184,7 +186,7 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
       if (query.to) hi = Math.min(hi, lastSequenceAtOrBefore(row, query.to.getTime()));
       // Times are whole milliseconds: the first entry at or after `from` follows the last one before it.
       if (query.from) lo = lastSequenceAtOrBefore(row, query.from.getTime() - 1) + 1;
-      return lo > hi ? [] : entriesDown(row, lo, hi, query.limit).map((e) => entryFromRow(e, accountRow));
+      return lo > hi ? [] : entriesDown(row, lo, hi, query.limit).map(entry);
     },
     operatorKey: (id: string): StoredOperatorKey | null => one(operatorKey.get(id), operatorKeyFromRow),
     operatorKeys: (): StoredOperatorKey[] => (operatorKeys.all() as OperatorKeyRow[]).map(operatorKeyFromRow),
@@ -197,12 +199,12 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
     entryAt(accountId: string, when: Date): LedgerEntry | null {
       const row = accountRow(accountId);
       const sequence = row ? lastSequenceAtOrBefore(row, when.getTime()) : 0;
-      return row && sequence > 0 ? one(entriesDown(row, sequence, sequence, 1)[0], (e: EntryRow) => entryFromRow(e, accountRow)) : null;
+      return row && sequence > 0 ? one(entriesDown(row, sequence, sequence, 1)[0], entry) : null;
     },
     *ledger(): Generator<{ account: StoredAccount; entries: LedgerEntry[]; holds: Hold[] }> {
       for (const row of allAccounts.all() as AccountRow[]) {
         const entries = row.last_entry_id === null ? [] : (chainUp.all(row.last_entry_id, -1) as EntryRow[]);
-        yield { account: accountFromRow(row), entries: entries.map((e) => entryFromRow(e, accountRow)), holds: bodies(holdsOf.all(row.id), holdFromBody) };
+        yield { account: accountFromRow(row), entries: entries.map(entry), holds: bodies(holdsOf.all(row.id), holdFromBody) };
       }
     },
     *transactions(): Generator<Transaction> {

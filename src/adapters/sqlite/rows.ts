@@ -36,11 +36,11 @@ export interface EntryRow {
   sequence: number;
   leg: number;
   balance_after: number;
-  /** The transaction's id, body and commit time. */
-  transaction_id: string;
-  body: string;
-  transaction_created_at: number;
   currency: string;
+  /** Its transaction's row, joined. */
+  transaction_id: string;
+  transaction_body: string;
+  transaction_created_at: number;
 }
 
 /** A time written by `JSON.stringify` (an ISO string) back as a Date; `null` stays `null`. */
@@ -139,6 +139,10 @@ export function transactionFromRow(r: TransactionColumns, rowOf: AccountRowOf): 
   };
 }
 
+/** A transaction from the columns a read joined of its row (see `POSTED` in reads.ts). */
+const joinedTransaction = (r: { transaction_id: string; transaction_body: string; transaction_created_at: number }, rowOf: AccountRowOf): Transaction =>
+  transactionFromRow({ id: r.transaction_id, body: r.transaction_body, created_at: r.transaction_created_at }, rowOf);
+
 function accountRowOrThrow(rowOf: AccountRowOf, id: string): AccountRow {
   const row = rowOf(id);
   if (!row) throw new Error('an account named by a stored transaction, event or idempotency record has no row');
@@ -205,7 +209,7 @@ export const accountParams = (a: StoredAccount) => [
 
 /** An entry rebuilt from its row and its transaction: the core's `entryOf`, as a commit wrote it. */
 export const entryFromRow = (r: EntryRow, rowOf: AccountRowOf): LedgerEntry =>
-  entryOf(transactionFromRow({ id: r.transaction_id, body: r.body, created_at: r.transaction_created_at }, rowOf), r.leg, r.sequence, r.balance_after, r.currency);
+  entryOf(joinedTransaction(r, rowOf), r.leg, r.sequence, r.balance_after, r.currency);
 
 /** Parses a hold's stored body. */
 export const holdFromBody = (body: string): Hold => reviveHold(JSON.parse(body) as Hold);
@@ -281,7 +285,7 @@ function withAccounts(value: { accounts?: unknown }, rowOf: AccountRowOf, time: 
 export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns, rowOf: AccountRowOf): T {
   if (!row.names_transaction) return value;
   if (row.transaction_body === null) throw new Error('a transaction named by an event or idempotency record has no row');
-  const posted = transactionFromRow({ id: row.transaction_id!, body: row.transaction_body, created_at: row.transaction_created_at! }, rowOf);
+  const posted = joinedTransaction(row as { transaction_id: string; transaction_body: string; transaction_created_at: number }, rowOf);
   // As the body held it: times as JSON writes them.
   value.transaction = { ...posted, reversedBy: null, createdAt: isoTime(posted.createdAt) };
   return value;

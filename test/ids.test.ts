@@ -26,15 +26,20 @@ describe('ids', () => {
 });
 
 describe('fingerprint', () => {
-  it('is the SHA-256 of the payload as UTF-8 JSON, for any text: records written before still match', () => {
-    const reference = (payload: unknown) => Buffer.from(sha256(new TextEncoder().encode(JSON.stringify(payload)))).toString('hex');
+  it('is the request as JSON when at most 64 characters, else the SHA-256 of its UTF-8 JSON, for any text', () => {
+    const reference = (payload: unknown) => {
+      const text = JSON.stringify(payload);
+      return text.length <= 64 ? text : Buffer.from(sha256(new TextEncoder().encode(text))).toString('hex');
+    };
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)) }), fc.integer(), fc.constant(null)), { maxLength: 6 }), (payload) => {
         expect(fingerprint('key', () => payload)).toBe(reference(payload));
       }),
       { numRuns: 2000 },
     );
-    for (const text of ['é', 'Zürich €', '😀', '\u007f\u0080']) expect(fingerprint('key', () => [text])).toBe(reference([text]));
+    for (const text of ['é', 'Zürich €', '😀', '\u007f\u0080', 'é'.repeat(70)]) expect(fingerprint('key', () => [text])).toBe(reference([text]));
+    expect(fingerprint('key', () => ['deposit', 'BANK1', '0001', 100, null])).toBe('["deposit","BANK1","0001",100,null]');
+    expect(fingerprint('key', () => ['x'.repeat(61)])).toMatch(/^[0-9a-f]{64}$/);
     expect(fingerprint(undefined, () => ['x'])).toBe('');
   });
 });

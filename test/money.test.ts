@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryAdapter } from 'bankcore/memory';
 import { sqliteAdapter } from 'bankcore/sqlite';
-import type { StorageAdapter } from 'bankcore';
+import type { CommitPlan, StorageAdapter } from 'bankcore';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
 
 async function twoUsers(overrides = {}) {
@@ -222,6 +223,27 @@ describe('idempotency', () => {
       expect((await bankErrorOf(bank.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect((await bank.operator.getAccount(acct('A001'))).balance).toBe(60);
       await bank.close();
+    });
+
+    it('replays a key recorded when every fingerprint was a SHA-256 digest, and refuses that key for another request', async () => {
+      // The store as an earlier version wrote it: the first deposit's record carries the digest of its request.
+      const store = storage();
+      const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+      const asBefore = new Proxy(store, {
+        get: (target, name) => (name === 'commit'
+          ? (plan: CommitPlan) => target.commit(plan.idempotency ? { ...plan, idempotency: { ...plan.idempotency, fingerprint: digest(plan.idempotency.fingerprint) } } : plan)
+          : Reflect.get(target, name)),
+      });
+      const { bank, alice } = await twoUsers({ storage: asBefore });
+      const deposited = await bank.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' });
+      const upgraded = makeBank({ storage: store });
+      expect(await upgraded.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' })).toEqual({ ...deposited, replayed: true });
+      expect((await bankErrorOf(upgraded.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      await upgraded.operator.freezeAccount(acct('A001'));
+      expect(await upgraded.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' })).toEqual({ ...deposited, replayed: true });
+      expect((await bankErrorOf(upgraded.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await upgraded.operator.getAccount(acct('A001'))).balance).toBe(100);
+      await upgraded.close();
     });
 
     it('replays an operator capture after its hold was captured and a reversal after it was reversed', async () => {

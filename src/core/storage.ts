@@ -26,7 +26,7 @@ export interface StoredAccount extends Account {
 export interface IdempotencyClaim {
   scope: string;
   key: string;
-  /** A digest of the request payload: the same key with another payload is a conflict. */
+  /** What identifies the request (`fingerprint` in ledger.ts): the same key with another one is a conflict. Adapters compare it exactly. */
   fingerprint: string;
 }
 

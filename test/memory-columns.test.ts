@@ -22,7 +22,7 @@ describe('memory store columns', () => {
     }
   });
 
-  it('finds each of 150,000 ids at its row across chunks and rehashes, other ids included, and nothing else', () => {
+  it('finds each of 150,000 ids at its row across chunks and rehashes, other ids included, nothing else, and never appends one twice', () => {
     const ids = new IdColumn({ indexed: true });
     const made: string[] = [];
     const wrong: unknown[] = [];
@@ -37,6 +37,8 @@ describe('memory store columns', () => {
     expect(wrong).toEqual([]);
     expect(ids.find(newId())).toBeNull();
     expect(ids.find('odd-8')).toBeNull();
+    // An id it holds is refused by the probe that would place it: nothing appended.
+    expect([ids.push(made[123_456]!), ids.push('odd-7'), ids.length]).toEqual([null, null, 150_000]);
   });
 
   it('keeps numbers exactly across chunk boundaries, and frees only whole chunks below a row', () => {

@@ -130,11 +130,20 @@ export class IdColumn {
   private readonly scratch = new Uint32Array(4);
   length = 0;
 
-  /** Appends an id (the caller keeps ids unique) and answers its row. */
-  push(id: string): number {
+  /**
+   * Appends an id and answers its row. An indexed column appends nothing, and answers null, for an id it holds:
+   * the check is the probe that finds the new id's slot, not a second lookup.
+   */
+  push(id: string): number | null {
+    const s = this.scratch;
+    const packed = packUuid(id, s);
+    let slot = -1;
+    if (this.options.indexed) {
+      if (!packed && this.others.has(id)) return null;
+      if (packed && this.slots[(slot = this.probe(s))] !== 0) return null;
+    }
     const row = this.length++;
-    const packed = packUuid(id, this.scratch);
-    for (let i = 0; i < 4; i++) this.w[i]!.push(packed ? this.scratch[i]! : 0);
+    for (let i = 0; i < 4; i++) this.w[i]!.push(packed ? s[i]! : 0);
     if (!packed) {
       if (this.options.indexed) this.others.set(id, row);
       this.otherIds.set(row, id);
@@ -143,19 +152,24 @@ export class IdColumn {
     if (!this.options.indexed) return row;
     // The new row is placed by the rehash when there is one (it covers every packed row so far).
     if ((this.length - this.otherIds.size) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.place(row);
+    else this.slots[slot] = row + 1;
     return row;
   }
 
   find(id: string): number | null {
     if (!packUuid(id, this.scratch)) return this.others.get(id) ?? null;
-    const s = this.scratch;
+    const entry = this.slots[this.probe(this.scratch)]!;
+    return entry === 0 ? null : entry - 1;
+  }
+
+  /** The slot of the packed id `s`, or the empty slot where it would go. */
+  private probe(s: Uint32Array): number {
     const mask = this.slots.length - 1;
     for (let slot = hash(s[0]!, s[1]!, s[2]!, s[3]!) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot]!;
-      if (entry === 0) return null;
+      if (entry === 0) return slot;
       const row = entry - 1;
-      if (this.w[3]!.get(row) === s[3] && this.w[2]!.get(row) === s[2] && this.w[1]!.get(row) === s[1] && this.w[0]!.get(row) === s[0]) return row;
+      if (this.w[3]!.get(row) === s[3] && this.w[2]!.get(row) === s[2] && this.w[1]!.get(row) === s[1] && this.w[0]!.get(row) === s[0]) return slot;
     }
   }
 

@@ -39,8 +39,8 @@ export class TransactionTable {
 
   /** Stores a new transaction and answers its row. Ids are unique (the core makes them): a repeat is a defect. */
   add(t: Transaction): number {
-    if (this.ids.find(t.id) !== null) throw new Error(`transaction ${t.id} is stored already`);
     const row = this.ids.push(t.id);
+    if (row === null) throw new Error(`transaction ${t.id} is stored already`);
     this.type.push(internString(this.strings, t.type));
     this.currency.push(internString(this.strings, t.currency));
     this.initiator.push(t.initiatorId === null ? 0 : internString(this.strings, t.initiatorId) + 1);

@@ -71,8 +71,8 @@ function utf8Bytes(text: string): Uint8Array {
   return bytes;
 }
 
-/** The longest fingerprint that is a request's canonical text itself: a SHA-256 digest in hex is as long. */
-const PLAIN_FINGERPRINT_MAX = 64;
+/** A SHA-256 digest's length in hex, and so the longest request text kept as its own fingerprint. */
+const DIGEST_HEX_LENGTH = 64;
 
 /**
  * What identifies a request under its idempotency key, computed only when there is a key to guard: the request's
@@ -84,7 +84,7 @@ const PLAIN_FINGERPRINT_MAX = 64;
 export function fingerprint(key: string | undefined, payload: () => unknown): string {
   if (key === undefined) return '';
   const text = JSON.stringify(payload());
-  return text.length <= PLAIN_FINGERPRINT_MAX ? text : digestOf(text);
+  return text.length <= DIGEST_HEX_LENGTH ? text : digestOf(text);
 }
 
 const digestOf = (text: string): string => hexOf(sha256(utf8Bytes(text)));
@@ -95,7 +95,7 @@ const digestOf = (text: string): string => hexOf(sha256(utf8Bytes(text)));
  * replays after an upgrade.
  */
 function sameRequest(recorded: string, claimed: string): boolean {
-  return recorded === claimed || (claimed.startsWith('[') && recorded.length === PLAIN_FINGERPRINT_MAX && recorded === digestOf(claimed));
+  return recorded === claimed || (claimed.startsWith('[') && recorded.length === DIGEST_HEX_LENGTH && recorded === digestOf(claimed));
 }
 
 function keyReused(): BankError {

@@ -30,17 +30,20 @@ export interface AccountRow {
   last_entry_id: number | null;
 }
 
-/** An entry row joined with its transaction's body. */
-export interface EntryRow {
+/** The columns a read joins of a transaction's row (see `POSTED` in reads.ts). */
+interface JoinedTransactionColumns {
+  transaction_id: string;
+  transaction_body: string;
+  transaction_created_at: number;
+}
+
+/** An entry row joined with its transaction's row. */
+export interface EntryRow extends JoinedTransactionColumns {
   account_id: string;
   sequence: number;
   leg: number;
   balance_after: number;
   currency: string;
-  /** Its transaction's row, joined. */
-  transaction_id: string;
-  transaction_body: string;
-  transaction_created_at: number;
 }
 
 /** A time written by `JSON.stringify` (an ISO string) back as a Date; `null` stays `null`. */
@@ -139,8 +142,8 @@ export function transactionFromRow(r: TransactionColumns, rowOf: AccountRowOf): 
   };
 }
 
-/** A transaction from the columns a read joined of its row (see `POSTED` in reads.ts). */
-const joinedTransaction = (r: { transaction_id: string; transaction_body: string; transaction_created_at: number }, rowOf: AccountRowOf): Transaction =>
+/** A transaction from the columns a read joined of its row. */
+const joinedTransaction = (r: JoinedTransactionColumns, rowOf: AccountRowOf): Transaction =>
   transactionFromRow({ id: r.transaction_id, body: r.transaction_body, created_at: r.transaction_created_at }, rowOf);
 
 function accountRowOrThrow(rowOf: AccountRowOf, id: string): AccountRow {
@@ -285,7 +288,7 @@ function withAccounts(value: { accounts?: unknown }, rowOf: AccountRowOf, time: 
 export function withPostedTransaction<T extends { transaction?: unknown }>(value: T, row: PostedTransactionColumns, rowOf: AccountRowOf): T {
   if (!row.names_transaction) return value;
   if (row.transaction_body === null) throw new Error('a transaction named by an event or idempotency record has no row');
-  const posted = joinedTransaction(row as { transaction_id: string; transaction_body: string; transaction_created_at: number }, rowOf);
+  const posted = joinedTransaction(row as JoinedTransactionColumns, rowOf);
   // As the body held it: times as JSON writes them.
   value.transaction = { ...posted, reversedBy: null, createdAt: isoTime(posted.createdAt) };
   return value;

@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { HttpOptions } from 'bankcore/http';
 import { createHttpHandler } from 'bankcore/node';
@@ -86,6 +86,48 @@ describe('createHttpHandler', () => {
     const balances = await call('GET', '/balance', { token });
     const byNumber = Object.fromEntries(balances.body.accounts.map((a: { accountNumber: string; balance: number }) => [a.accountNumber, a.balance]));
     expect(byNumber).toEqual(Object.fromEntries(accounts.map((a, i) => [a.accountNumber, 10 * (i + 1)])));
+    await server.close();
+  });
+
+  it('reads a body the same whether it came with its headers, in pieces after them, or chunked', async () => {
+    const bank = makeBank();
+    const server = await listen(createHttpHandler(bank, quiet));
+    const call = caller(server.base);
+    const token = await signUpOverHttp({ bank, base: server.base, call, close: server.close }, 'alice');
+    await call('POST', '/addAccount', { json: { bankCode: 'BANK1', accountNumber: 'ACC001' }, token });
+    const { port } = new URL(server.base);
+    /** Writes each part of a raw request on one connection, `gapMs` apart; answers the status line and the body. */
+    const raw = (parts: string[], gapMs: number) =>
+      new Promise<{ status: string; body: string }>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (d) => (answer += d));
+        socket.on('end', () => resolve({ status: answer.split('\r\n')[0]!, body: answer.slice(answer.indexOf('\r\n\r\n') + 4) }));
+        socket.on('error', reject);
+        socket.on('connect', async () => {
+          for (const part of parts) {
+            socket.write(part);
+            await new Promise((r) => setTimeout(r, gapMs));
+          }
+        });
+      });
+    const body = JSON.stringify({ bankCode: 'BANK1', accountNumber: 'ACC001', amount: 7 });
+    const head = (extra: string) => `POST /deposit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${extra}\r\n`;
+    const whole = await raw([`${head(`Content-Length: ${body.length}\r\n`)}${body}`], 0);
+    const pieces = await raw([head(`Content-Length: ${body.length}\r\n`), body.slice(0, 10), body.slice(10)], 30);
+    const chunked = await raw([head('Transfer-Encoding: chunked\r\n'), `${(10).toString(16)}\r\n${body.slice(0, 10)}\r\n`, `${(body.length - 10).toString(16)}\r\n${body.slice(10)}\r\n0\r\n\r\n`], 30);
+    for (const reply of [whole, pieces, chunked]) {
+      expect(reply.status).toBe('HTTP/1.1 201 Created');
+      expect(JSON.parse(reply.body).transaction.amount).toBe(7);
+    }
+    const balances = await call('GET', '/balance', { token });
+    expect(balances.body.accounts[0].balance).toBe(21);
+    // Too large, whether declared up front or only found while reading a chunked body.
+    const large = JSON.stringify({ bankCode: 'BANK1', accountNumber: 'ACC001', amount: 7, reference: 'x'.repeat(20_000) });
+    const declared = await raw([`${head(`Content-Length: ${large.length}\r\n`)}${large}`], 0);
+    const found = await raw([head('Transfer-Encoding: chunked\r\n'), `${large.length.toString(16)}\r\n${large}\r\n0\r\n\r\n`], 30);
+    expect([declared.status, found.status]).toEqual(['HTTP/1.1 413 Payload Too Large', 'HTTP/1.1 413 Payload Too Large']);
+    expect((await call('GET', '/balance', { token })).body.accounts[0].balance).toBe(21);
     await server.close();
   });
 

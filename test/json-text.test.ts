@@ -62,6 +62,18 @@ describe('createJsonParts', () => {
     );
   });
 
+  it("writes the plain values of a record's or an event's body (numbers, null, times, strings) as JSON.stringify does", () => {
+    const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER));
+    const key = fc.oneof(fc.constantFrom('transaction', 'hold', 'accounts', 'createdAt'), text);
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.oneof(number, time, fc.constant(null), text, fc.boolean()), { maxKeys: 5 }), (body) => {
+        expect(createJsonParts().composite(body)).toBe(JSON.stringify(body));
+        for (const value of Object.values(body)) expect(createJsonParts().of(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('leaves the objects it writes unchanged, and writes anything else as JSON.stringify does', () => {
     fc.assert(
       fc.property(transaction, fc.array(account, { maxLength: 2 }), fc.anything(), (t, touched, other) => {

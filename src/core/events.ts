@@ -78,6 +78,17 @@ export interface JsonParts {
   composite(object: object): string;
 }
 
+// The JSON texts of property names that `composite` has written: the few names of records' and events' bodies.
+const keyTexts = new Map<string, string>();
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (keyTexts.size < 256) keyTexts.set(key, text);
+  }
+  return text;
+}
+
 /**
  * A fresh {@link JsonParts}, for the writes of one commit.
  *
@@ -96,6 +107,14 @@ export interface JsonParts {
 export function createJsonParts(commit?: { transaction: Transaction | null; hold: Hold | null; touched: Account[] }): JsonParts {
   const known = new Map<unknown, string>();
   const textOf = (value: unknown): string => {
+    // A keyed deposit's record and event are mostly such values (a placeholder 0, a null hold, a Date): each was a
+    // JSON.stringify call of its own, and the Date one through toJSON.
+    if (value === null) return 'null';
+    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+    if (value instanceof Date) {
+      const time = jsonTime(value);
+      return time === null ? 'null' : `"${time}"`;
+    }
     const t = commit?.transaction;
     if (t && value === t) return JSON.stringify({ ...t, createdAt: jsonTime(t.createdAt) });
     const h = commit?.hold;
@@ -118,7 +137,7 @@ export function createJsonParts(commit?: { transaction: Transaction | null; hold
       for (const [key, value] of Object.entries(object)) {
         // What JSON.stringify leaves out of an object.
         if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-        text += `${text ? ',' : '{'}${JSON.stringify(key)}:${of(value)}`;
+        text += `${text ? ',' : '{'}${keyText(key)}:${of(value)}`;
       }
       return text ? `${text}}` : '{}';
     },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isBankError, schemas, usernameKey, type Bank, type HistoryOptions, type MovementResult, type Principal } from 'bankcore';
 import { tokenErrorResponse } from './oauth.js';
 import { queryObject, readPayload, type HttpRequest } from './request.js';
-import { accountJson, created, csvStatement, entryJson, holdJson, json, pointInTimeJson, transactionJson } from './responses.js';
+import { accountJson, accountsPage, created, csvStatement, entryJson, holdJson, json, pointInTimeJson, transactionJson } from './responses.js';
 import type { Route } from './route.js';
 import * as s from '../wire/schemas.js';
 import * as ex from './examples.js';
@@ -163,13 +163,13 @@ export const ROUTES: Route[] = [
         const ref = { bankCode: query.bankCode, accountNumber: query.accountNumber };
         const account = await bank.getAccount(me, ref);
         if (query.at !== undefined) return json(200, pointInTimeJson(account, await bank.balanceAt(me, ref, query.at)));
-        return json(200, { accounts: [accountJson(account)], nextCursor: null });
+        return accountsPage([account], null);
       }
       // Pages of at most `limit` (default 100): one user's list never becomes one huge response.
       const all = await bank.balances(me);
       const start = query.cursor === undefined ? 0 : Number(query.cursor);
       const end = start + (query.limit ?? 100);
-      return json(200, { accounts: all.slice(start, end).map(accountJson), nextCursor: end < all.length ? String(end) : null });
+      return accountsPage(all.slice(start, end), end < all.length ? String(end) : null);
     },
   },
   {

@@ -26,20 +26,23 @@ describe('ids', () => {
 });
 
 describe('fingerprint', () => {
-  it('is the request as JSON when at most 64 characters, else the SHA-256 of its UTF-8 JSON, for any text', () => {
+  it('is the request as JSON when at most 256 characters, else the SHA-256 of its UTF-8 JSON, for any text', () => {
     const reference = (payload: unknown) => {
       const text = JSON.stringify(payload);
-      return text.length <= 64 ? text : Buffer.from(sha256(new TextEncoder().encode(text))).toString('hex');
+      return text.length <= 256 ? text : Buffer.from(sha256(new TextEncoder().encode(text))).toString('hex');
     };
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)) }), fc.integer(), fc.constant(null)), { maxLength: 6 }), (payload) => {
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ unit: fc.integer({ min: 0, max: 0x17f }).map((c) => String.fromCharCode(c)), maxLength: 120 }), fc.integer(), fc.constant(null)), { maxLength: 6 }), (payload) => {
         expect(fingerprint('key', () => payload)).toBe(reference(payload));
       }),
       { numRuns: 2000 },
     );
-    for (const text of ['é', 'Zürich €', '😀', '\u007f\u0080', 'é'.repeat(70)]) expect(fingerprint('key', () => [text])).toBe(reference([text]));
+    for (const text of ['é', 'Zürich €', '😀', '\u007f\u0080', 'é'.repeat(70), 'é'.repeat(300)]) expect(fingerprint('key', () => [text])).toBe(reference([text]));
     expect(fingerprint('key', () => ['deposit', 'BANK1', '0001', 100, null])).toBe('["deposit","BANK1","0001",100,null]');
-    expect(fingerprint('key', () => ['x'.repeat(61)])).toMatch(/^[0-9a-f]{64}$/);
+    const transfer = ['transfer', { bankCode: 'BANK1', accountNumber: '0001' }, { bankCode: 'BANK2', accountNumber: '0002' }, 100, null];
+    expect(fingerprint('key', () => transfer)).toBe(JSON.stringify(transfer));
+    expect(fingerprint('key', () => ['x'.repeat(252)])).toBe(`["${'x'.repeat(252)}"]`);
+    expect(fingerprint('key', () => ['x'.repeat(253)])).toMatch(/^[0-9a-f]{64}$/);
     expect(fingerprint(undefined, () => ['x'])).toBe('');
   });
 });

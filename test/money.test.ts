@@ -236,13 +236,17 @@ describe('idempotency', () => {
       });
       const { bank, alice } = await twoUsers({ storage: asBefore });
       const deposited = await bank.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' });
+      // A transfer's request text is over 64 characters: a digest also in the version that kept shorter texts.
+      const transferred = await bank.transfer(alice, { from: acct('A001'), to: acct('B001'), amount: 10, idempotencyKey: 't1' });
       const upgraded = makeBank({ storage: store });
       expect(await upgraded.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' })).toEqual({ ...deposited, replayed: true });
+      expect(await upgraded.transfer(alice, { from: acct('A001'), to: acct('B001'), amount: 10, idempotencyKey: 't1' })).toEqual({ ...transferred, replayed: true });
+      expect((await bankErrorOf(upgraded.transfer(alice, { from: acct('A001'), to: acct('B001'), amount: 11, idempotencyKey: 't1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect((await bankErrorOf(upgraded.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
       await upgraded.operator.freezeAccount(acct('A001'));
       expect(await upgraded.deposit(alice, { account: acct('A001'), amount: 100, idempotencyKey: 'd1' })).toEqual({ ...deposited, replayed: true });
       expect((await bankErrorOf(upgraded.deposit(alice, { account: acct('A001'), amount: 99, idempotencyKey: 'd1' }))).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expect((await upgraded.operator.getAccount(acct('A001'))).balance).toBe(100);
+      expect((await upgraded.operator.getAccount(acct('A001'))).balance).toBe(90);
       await upgraded.close();
     });
 

@@ -30,7 +30,10 @@ export const accountJson = (a: Account) => ({
 const ACCOUNT_TEXTS = 4096;
 const accountTexts = new Map<string, { account: Account; text: string }>();
 
-/** Whether two accounts hold the same value in every field (times by their instant): every field, not only those on the wire, so that a field added later is compared too. */
+/**
+ * Whether two accounts hold the same value in every field (times by their instant): every field, not only those on
+ * the wire, so that a field added later is compared too.
+ */
 function sameAccount(a: Account, b: Account): boolean {
   for (const key in a) {
     const x: unknown = a[key as keyof Account];
@@ -47,7 +50,7 @@ function sameAccount(a: Account, b: Account): boolean {
  * only when the account equals, field by field, the one it was written from, so it is the text the account would
  * give now, whichever bank (in one process) the account belongs to.
  */
-export function accountJsonText(a: Account): string {
+function accountJsonText(a: Account): string {
   const kept = accountTexts.get(a.id);
   if (kept && sameAccount(a, kept.account)) return kept.text;
   const text = JSON.stringify(accountJson(a));

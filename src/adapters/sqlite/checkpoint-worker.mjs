@@ -2,7 +2,7 @@
 // database file on request (a PASSIVE checkpoint: it never blocks the owner's readers), so the checkpoint's writes
 // and fsyncs happen here, never on the event loop that serves requests; or (another instance) checks the integrity
 // of the tables it is given.
-import { statSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -51,6 +51,19 @@ function cutOutgrownWal() {
   }
 }
 
+/**
+ * Flushes the pages a checkpoint beside the writer copied into the database file. SQLite syncs the file only after
+ * a checkpoint that reached the end of the log, and beside a writer the log has always grown meanwhile: so the
+ * copied megabytes were flushed by the checkpoint with the writer held, and holding it took that long (strace:
+ * a 12 ms `fsync` of the database in a 13 ms hold, every cycle under 64 callers). Flushed here, with no lock
+ * held, the held checkpoint flushes only the pages written since.
+ */
+let databaseFd = null;
+function syncDatabaseFile() {
+  databaseFd ??= openSync(filename, 'r');
+  fdatasyncSync(databaseFd);
+}
+
 const userVersion = db.prepare('PRAGMA user_version');
 
 /**
@@ -92,6 +105,7 @@ parentPort.on('message', (message) => {
     return;
   }
   if (message === 'close') {
+    if (databaseFd !== null) closeSync(databaseFd);
     db.close();
     parentPort.close();
     return;
@@ -102,6 +116,8 @@ parentPort.on('message', (message) => {
     if (message.mayCut && log === checkpointed) {
       cutOutgrownWal();
       restartWal();
+    } else if (!message.mayCut && checkpointed > 0) {
+      syncDatabaseFile();
     }
     parentPort.postMessage({ busy, log, checkpointed });
   } catch (error) {

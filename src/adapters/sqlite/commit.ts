@@ -1,4 +1,5 @@
 import { applyCommitPlan, createJsonParts, eventPayloadJson, isRefusal, type BankError, type CommitPlan, type CommitResult, type EventConsumer, type NewEvent, type StoredAccount, type StoredOperatorKey, type StoredUser, type Transaction, type WebhookSettings } from 'bankcore';
+import { createAppender, createKeyedRowQueue } from './appender.js';
 import type { SqlDatabase } from './driver.js';
 import type { Checkpointer } from './checkpointer.js';
 import { checkpointOnEventLoop } from './open.js';
@@ -15,8 +16,9 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     'INSERT INTO accounts (id, owner_id, bank_code, account_number, currency, balance, pending, status, overdraft_limit, entry_count, created_at, last_entry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const updateAccount = db.prepare('UPDATE accounts SET balance = ?, pending = ?, status = ?, overdraft_limit = ?, entry_count = ?, last_entry_at = ?, last_entry_id = ? WHERE pk = ? AND entry_count = ?');
-  const insertEntry = db.prepare('INSERT INTO entries (account_pk, sequence, transaction_pk, leg, amount, balance_after, created_at, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const entries = createAppender(db, 'entries', 'id', ['account_pk', 'sequence', 'transaction_pk', 'leg', 'amount', 'balance_after', 'created_at', 'previous']);
   const insertTransaction = db.prepare('INSERT INTO transactions (pk, id, body, reversed_by, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING');
+  const transactions = createKeyedRowQueue(db, 'transactions', ['pk', 'id', 'body', 'created_at']);
   const transactionExists = db.prepare(`SELECT 1 FROM transactions WHERE ${TRANSACTION_BY_ID}`);
   const mapTransactionPk = db.prepare('INSERT INTO transaction_pks (id, pk) SELECT ?, min(coalesce(min(pk), 0), 0) - 1 FROM transactions RETURNING pk');
   const markReversed = db.prepare(`UPDATE transactions SET reversed_by = ?, body = json_set(body, '$.reversedBy', ?) WHERE ${TRANSACTION_BY_ID} AND reversed_by IS NULL`);
@@ -25,11 +27,11 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
   );
   const insertKey = db.prepare('INSERT INTO operator_keys (id, name, scopes, secret_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const touchKey = db.prepare('UPDATE operator_keys SET last_used_at = coalesce(?, last_used_at), revoked_at = coalesce(?, revoked_at) WHERE id = ?');
-  const insertRecord = db.prepare('INSERT INTO idempotency_records (id, fingerprint, body, transaction_pk) VALUES (NULL, ?, ?, ?)');
-  // The position is the rowid SQLite assigns: the largest plus one, inside the batch's transaction, so a change
+  const records = createAppender(db, 'idempotency_records', 'id', ['fingerprint', 'body', 'transaction_pk']);
+  // The position is the largest plus one (as SQLite gives a rowid), inside the batch's transaction, so a change
   // that rolls back takes its position back with it and positions have no gaps. Pruning never deletes the newest
   // event, so no position is ever given out twice.
-  const insertEvent = db.prepare('INSERT INTO events (position, id, type, occurred_at, payload, transaction_pk) VALUES (NULL, ?, ?, ?, ?, ?)');
+  const events = createAppender(db, 'events', 'position', ['id', 'type', 'occurred_at', 'payload', 'transaction_pk']);
   const deleteEvents = db.prepare('DELETE FROM events WHERE position <= min(?, (SELECT max(position) FROM events) - 1)');
   const markPruned = db.prepare('UPDATE event_log SET pruned_through = max(pruned_through, min(?, coalesce((SELECT max(position) FROM events), 0))) WHERE one = 1');
   const insertConsumer = db.prepare('INSERT INTO consumers (name, position, created_at, webhook) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
@@ -54,6 +56,11 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
    */
   function insertTransactionRow(t: Transaction, body: string): number | bigint {
     const derived = transactionPk(t.id);
+    // While the batch runs optimistically, a taken key fails the batch's flush, and the batch runs again isolated.
+    if (derived !== null && transactions.deferring) {
+      transactions.queue([derived, t.id, body, t.createdAt.getTime()]);
+      return derived;
+    }
     if (derived !== null && Number(insertTransaction.run(derived, t.id, body, t.createdAt.getTime()).changes) === 1) return derived;
     if (transactionExists.get(...transactionByIdParams(t.id))) throw new Error(`transaction ${t.id} already exists`);
     const { pk } = mapTransactionPk.get(t.id) as { pk: number };
@@ -61,15 +68,25 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     return pk;
   }
 
+  // Rows appended by a batch that runs optimistically, written when it ends (see appender.ts), table by table in the
+  // order one change writes them.
+  const queues = [transactions, entries, records, reads.keys.recentRows, events];
+  const writeQueued = () => {
+    for (const q of queues) q.flush();
+  };
+
   /** Appends the event of a change that was written (`written`), and answers `written`. */
   function withEvent(written: boolean, event: NewEvent | null | undefined): boolean {
-    if (written && event) insertEvent.run(event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event), null);
+    if (written && event) events.append([event.id, event.type, event.occurredAt.getTime(), eventPayloadJson(event), null]);
     return written;
   }
 
   function commit(plan: CommitPlan): CommitResult {
     const claim = plan.idempotency;
     if (claim) {
+      // A key that this batch recorded is read back with its transaction: both are written first.
+      const recorded = reads.keys.recent(claim.scope, claim.key);
+      if (recorded !== undefined && records.queued(recorded)) writeQueued();
       const earlier = reads.record(claim.scope, claim.key);
       if (earlier) return { status: earlier.fingerprint === claim.fingerprint ? 'replayed' : 'idempotency_key_reused', record: earlier };
     }
@@ -82,6 +99,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       rows.set(row.id, row);
     }
     const hold = plan.holdResolve ? reads.hold(plan.holdResolve.holdId) : null;
+    if (plan.reverses !== null) transactions.flush();
     const reversed = plan.reverses === null ? null : reads.transaction(plan.reverses);
     // One writer at a time: a settlement account is an ordinary row here, with no contention to avoid.
     const outcome = applyCommitPlan(plan, { accounts, hold, reversed, derivedOnRead: false });
@@ -99,8 +117,7 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       if (e.transactionId !== t?.id) throw new Error(`entry ${e.id} is not a leg of the transaction its commit posts`);
       const previous = heads.get(e.accountId) ?? row.last_entry_id;
       const leg = Number(e.id.slice(e.id.lastIndexOf(':') + 1));
-      const written = insertEntry.run(row.pk, e.sequence, transactionKey, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous);
-      heads.set(e.accountId, Number(written.lastInsertRowid));
+      heads.set(e.accountId, entries.append([row.pk, e.sequence, transactionKey, leg, e.amount, e.balanceAfter, e.createdAt.getTime(), previous]));
     }
     for (const a of outcome.accounts) {
       const read = rows.get(a.id)!;
@@ -123,26 +140,30 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
     const r = outcome.record;
     if (r) {
       const body = storedForm({ transaction: r.transaction, hold: r.hold, accounts: r.accounts, createdAt: r.createdAt }, t, touched);
-      const written = insertRecord.run(r.fingerprint, json.composite(body.value), body.named ? transactionKey : null);
-      reads.keys.add(r.scope, r.key, Number(written.lastInsertRowid));
+      reads.keys.add(r.scope, r.key, records.append([r.fingerprint, json.composite(body.value), body.named ? transactionKey : null]));
     }
     const e = outcome.event;
     if (e) {
       const payload = storedForm(e.payload as { transaction?: unknown; accounts?: unknown }, t, touched);
-      insertEvent.run(e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.named ? transactionKey : null);
+      events.append([e.id, e.type, e.occurredAt.getTime(), json.composite(payload.value), payload.named ? transactionKey : null]);
     }
     return { status: 'committed', transaction: t, hold: h, accounts: outcome.touched };
   }
 
   return {
     commit,
-    /** From now on, collects account rows for {@link writeDeferred} (true), or writes them at once (false). */
-    deferAccountRows(on: boolean): void {
+    /**
+     * From now on, collects account rows and queues appended rows for {@link writeDeferred} (true), or writes them
+     * at once (false); either way, drops what was collected.
+     */
+    deferRows(on: boolean): void {
       deferring = on;
       deferred.clear();
+      for (const q of queues) q.defer(on);
     },
-    /** Writes every collected account row; throws, as a change would, if a row moved under the batch. */
+    /** Writes every collected row; throws, as a change would, if an account row moved under the batch. */
     writeDeferred(): void {
+      writeQueued();
       for (const { row, before } of deferred.values()) writeAccount(row, before);
       deferred.clear();
     },
@@ -152,6 +173,8 @@ function createWriter(db: SqlDatabase, reads: ReturnType<typeof createReads>) {
       return withEvent(Number((expected ? setPasswordIf.run(hash, version, id, expected.passwordHash, expected.credentialVersion) : setPassword.run(hash, version, id)).changes) === 1, event);
     },
     pruneEvents(through: number) {
+      // Reads the newest position: the batch's events so far are written first.
+      events.flush();
       markPruned.run(through);
       deleteEvents.run(through);
     },
@@ -294,7 +317,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
     else queue = [];
     try {
       begin.run();
-      writer.deferAccountRows(true);
+      writer.deferRows(true);
       let failed = runChanges(batch, false);
       if (!failed) {
         try {
@@ -303,7 +326,7 @@ export function createCommitter(db: SqlDatabase, reads: ReturnType<typeof create
           failed = { error };
         }
       }
-      writer.deferAccountRows(false);
+      writer.deferRows(false);
       if (failed) {
         // Nothing of the batch stays: not its rows, not the account rows it cached. Every change runs again from
         // the committed state; changes are pure functions of it, so each computes what it would have.

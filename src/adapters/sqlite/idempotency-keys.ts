@@ -1,3 +1,4 @@
+import { createAppender, multiRowInsert, type RowQueue } from './appender.js';
 import type { SqlDatabase } from './driver.js';
 
 /**
@@ -34,8 +35,9 @@ interface RecentRow extends KeyRow {
  * and a fold's progress counts only once its batch committed (`committed`).
  */
 export function createIdempotencyKeys(db: SqlDatabase, foldAt: number) {
-  const insertRecent = db.prepare('INSERT INTO idempotency_recent_keys (seq, scope, key, record) VALUES (NULL, ?, ?, ?)');
-  const settle = db.prepare('INSERT INTO idempotency_keys (scope, key, record) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+  // Appended with the batch's other rows (see appender.ts): the map, not the table, answers lookups.
+  const recentRows = createAppender(db, 'idempotency_recent_keys', 'seq', ['scope', 'key', 'record']);
+  const settle = multiRowInsert(db, 'idempotency_keys', ['scope', 'key', 'record'], 'ON CONFLICT DO NOTHING');
   const dropGeneration = db.prepare('DELETE FROM idempotency_recent_keys WHERE seq <= ?');
 
   // Loaded on first use, so that a store opened only for operator keys never reads or folds them.
@@ -78,10 +80,12 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt: number) {
     /** Adds a key for a record written in the current batch. */
     add(scope: string, key: string, record: number): void {
       const map = loaded();
-      const row = { scope, key, record, seq: Number(insertRecent.run(scope, key, record).lastInsertRowid) };
+      const row = { scope, key, record, seq: recentRows.append([scope, key, record]) };
       remember(map, row);
       added.push(row);
     },
+    /** The batch's new recent rows: queued while it runs optimistically (see appender.ts). */
+    recentRows: recentRows as RowQueue,
     /** How many keys the current batch has added so far: a savepoint's mark for {@link rollbackTo}. */
     mark: (): number => added.length,
     /** Forgets the keys added since `mark`, whose change rolled back to its savepoint. */
@@ -98,10 +102,12 @@ export function createIdempotencyKeys(db: SqlDatabase, foldAt: number) {
     foldStep(): void {
       if (!fold) return;
       const end = Math.min(fold.rows.length, fold.next + Math.max(Math.ceil(foldAt / FOLD_SLICES), 2 * added.length));
+      const params: unknown[] = [];
       for (let i = fold.next; i < end; i++) {
         const row = fold.rows[i]!;
-        settle.run(row.scope, row.key, row.record);
+        params.push(row.scope, row.key, row.record);
       }
+      settle(params);
       if (end === fold.rows.length) dropGeneration.run(fold.through);
       stepEnd = end;
     },

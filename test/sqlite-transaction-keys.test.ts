@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
+import { seededRandom } from 'bankcore/testing';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { transactionPk } from '../src/adapters/sqlite/rows.js';
 import { acct, makeBank, userIn } from './support/bank.js';
@@ -89,5 +90,33 @@ describe('sqlite adapter: transactions keyed by their ids', () => {
     expect(posted).toEqual([JSON.parse(JSON.stringify(funded.transaction)), JSON.parse(JSON.stringify(second.transaction))]);
     expect((await bank.verify()).problems).toEqual([]);
     await bank.close();
+  });
+});
+
+describe('sqlite adapter: the key a transaction id derives', () => {
+  // What transactionPk answered when it was a regular expression and three slices: the reference.
+  const reference = (id: string): number | bigint | null => {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return null;
+    const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(15, 18);
+    const pk = Number.parseInt(hex, 16);
+    return Number.isSafeInteger(pk) ? pk : BigInt(`0x${hex}`);
+  };
+
+  it('is the version-7 id’s millisecond and counter, and null for any other string, as the reference says', () => {
+    const random = seededRandom(7);
+    const hex = '0123456789abcdef';
+    const digits = (n: number) => Array.from({ length: n }, () => hex[Math.floor(random() * 16)]).join('');
+    const v7 = () => `${digits(8)}-${digits(4)}-7${digits(3)}-${'89ab'[Math.floor(random() * 4)]}${digits(3)}-${digits(12)}`;
+    const alphabet = '0123456789abcdefABCDEF-78xz\u00e9';
+    const ids: string[] = ['', '01a2448e-dab5-77e5-b30b-a704ba614c20', 'ffffffff-ffff-7fff-bfff-ffffffffffff', '00000000-0000-7000-8000-000000000000'];
+    for (let i = 0; i < 2000; i++) {
+      const id = v7();
+      ids.push(id);
+      // One character changed, anywhere, to anything from a small alphabet (or the id cut short or made longer).
+      const at = Math.floor(random() * 36);
+      ids.push(id.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + id.slice(at + 1));
+      ids.push(id.slice(0, at), `${id}0`, id.toUpperCase());
+    }
+    for (const id of ids) expect([id, transactionPk(id)]).toEqual([id, reference(id)]);
   });
 });

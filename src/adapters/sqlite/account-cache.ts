@@ -12,8 +12,18 @@ import type { AccountRow } from './rows.js';
  */
 export function createAccountCache(limit = 10_000) {
   const byId = new Map<string, AccountRow>();
-  const idByRef = new Map<string, string>();
-  const ref = (bankCode: string, accountNumber: string) => `${bankCode}\u0000${accountNumber}`;
+  // By bank code, then account number: a key joined from both was a new string to hash on every lookup.
+  const idByRef = new Map<string, Map<string, string>>();
+  const setRef = (row: AccountRow): void => {
+    let numbers = idByRef.get(row.bank_code);
+    if (!numbers) idByRef.set(row.bank_code, (numbers = new Map()));
+    numbers.set(row.account_number, row.id);
+  };
+  const deleteRef = (row: AccountRow): void => {
+    const numbers = idByRef.get(row.bank_code);
+    numbers?.delete(row.account_number);
+    if (numbers?.size === 0) idByRef.delete(row.bank_code);
+  };
   const idsByOwner = new Map<string, readonly string[]>();
   let ownedIds = 0;
   const forgetOwner = (ownerId: string): void => {
@@ -24,18 +34,19 @@ export function createAccountCache(limit = 10_000) {
   return {
     byId: (id: string): AccountRow | undefined => byId.get(id),
     byRef(bankCode: string, accountNumber: string): AccountRow | undefined {
-      const id = idByRef.get(ref(bankCode, accountNumber));
+      const id = idByRef.get(bankCode)?.get(accountNumber);
       return id === undefined ? undefined : byId.get(id);
     },
     put(row: AccountRow): void {
-      if (!byId.has(row.id) && byId.size >= limit) {
+      const known = byId.has(row.id);
+      if (!known && byId.size >= limit) {
         const oldest = byId.keys().next().value!;
-        const gone = byId.get(oldest)!;
+        deleteRef(byId.get(oldest)!);
         byId.delete(oldest);
-        idByRef.delete(ref(gone.bank_code, gone.account_number));
       }
       byId.set(row.id, row);
-      idByRef.set(ref(row.bank_code, row.account_number), row.id);
+      // An account's bank code and number never change: a known row is already found by them.
+      if (!known) setRef(row);
     },
     /** The ids of `ownerId`'s accounts in listing order, if known. */
     owned: (ownerId: string): readonly string[] | undefined => idsByOwner.get(ownerId),
@@ -52,7 +63,7 @@ export function createAccountCache(limit = 10_000) {
       const row = byId.get(id);
       if (!row) return;
       byId.delete(id);
-      idByRef.delete(ref(row.bank_code, row.account_number));
+      deleteRef(row);
     },
     clear(): void {
       byId.clear();

@@ -60,19 +60,35 @@ const reviveHold = (h: Hold): Hold => {
   return h;
 };
 
-const TIME_ORDERED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// The value of each lowercase hex digit's character code; -1 for any other character.
+const HEX_VALUE = Array.from({ length: 128 }, (_, c) => '0123456789abcdef'.indexOf(String.fromCharCode(c)));
 
 /**
  * A transaction's key in the `transactions` table, derived from its id: the 48-bit millisecond and the 12-bit
  * counter of a version-7 UUID (as the core's `newId` makes them) read as one 60-bit integer, so keys rise with
- * commit order and a new transaction appends to the table; null for an id that is not such a UUID, which takes a
- * negative key mapped in `transaction_pks` (see migration 9). A number while it is exact (until 2039), else a BigInt.
+ * commit order and a new transaction appends to the table; null for an id that is not such a UUID (lowercase,
+ * `xxxxxxxx-xxxx-7xxx-[89ab]xxx-xxxxxxxxxxxx`), which takes a negative key mapped in `transaction_pks` (see
+ * migration 9). A number while it is exact (until 2039), else a BigInt. Read a character at a time: a regular
+ * expression and three slices were 1.5 % of a durable deposit's CPU (`--cpu-prof`, 64 callers in-process).
  */
 export function transactionPk(id: string): number | bigint | null {
-  if (!TIME_ORDERED_ID.test(id)) return null;
-  const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(15, 18);
-  const pk = Number.parseInt(hex, 16);
-  return Number.isSafeInteger(pk) ? pk : BigInt(`0x${hex}`);
+  if (id.length !== 36 || id.charCodeAt(14) !== 0x37) return null;
+  let pk = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return null;
+      continue;
+    }
+    const v = c < 128 ? HEX_VALUE[c]! : -1;
+    if (v < 0) return null;
+    // The key's 15 digits: the millisecond's 12 (before the version digit) and the counter's 3 (after it).
+    if (i < 14 || (i > 14 && i < 18)) pk = pk * 16 + v;
+  }
+  const variant = id.charCodeAt(19);
+  if (variant !== 0x38 && variant !== 0x39 && variant !== 0x61 && variant !== 0x62) return null;
+  if (Number.isSafeInteger(pk)) return pk;
+  return BigInt(`0x${id.slice(0, 8)}${id.slice(9, 13)}${id.slice(15, 18)}`);
 }
 
 /** Finds an account's row by id: how a read completes what a body holds of an account only by its id. */

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AccountRef, Bank, BankEvent, LedgerEntry, Principal } from 'bankcore';
+import type { Bank, BankEvent } from 'bankcore';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { account, postingPlan, settlementAccount } from 'bankcore/testing';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { acct, makeBank, passwordOf, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
+import { everyPage } from './support/history.js';
 import { brokenLinks } from './support/sqlite-links.js';
 
 const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver;
@@ -15,18 +16,6 @@ async function eventsAfter(bank: Bank, after: number): Promise<BankEvent[]> {
   const all: BankEvent[] = [];
   for (let page = await bank.events.read({ after, limit: 100 }); page.length; page = await bank.events.read({ after: page.at(-1)!.position, limit: 100 })) all.push(...page);
   return all;
-}
-
-/** An account's whole history, newest first, following the cursors. */
-async function wholeHistory(bank: Bank, me: Principal, account: AccountRef): Promise<LedgerEntry[]> {
-  const entries: LedgerEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await bank.history(me, account, { limit: 100, cursor });
-    entries.push(...page.entries);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return entries;
 }
 
 describe('sqlite adapter: a group commit appends its entries and events together, with the keys SQLite would give', () => {
@@ -55,7 +44,7 @@ describe('sqlite adapter: a group commit appends its entries and events together
     const times = posted.map((t) => Date.parse(t.createdAt));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const a of accounts) {
-      const history = await wholeHistory(bank, me, a);
+      const history = await everyPage(bank, me, a, 100);
       expect(history.map((e) => e.sequence)).toEqual(Array.from({ length: history.length }, (_, i) => history.length - i));
       expect(history[0]!.balanceAfter).toBe((await bank.getAccount(me, a)).balance);
     }

@@ -1,25 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AccountRef, Bank, LedgerEntry, Principal } from 'bankcore';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { acct, makeBank, userIn } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
+import { everyPage } from './support/history.js';
 import { brokenLinks } from './support/sqlite-links.js';
 
 const driver = (process.env['BANKCORE_SQLITE_DRIVER'] ?? 'auto') as SqliteDriver;
-
-/** Every entry of an account, newest first, in pages of `limit`, following the cursors. */
-async function everyPage(bank: Bank, me: Principal, account: AccountRef, limit: number, window: { from?: Date; to?: Date } = {}): Promise<LedgerEntry[]> {
-  const entries: LedgerEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await bank.history(me, account, { limit, cursor, ...window });
-    entries.push(...page.entries);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return entries;
-}
 
 describe('sqlite adapter: entries in commit order, chained per account', () => {
   it('keeps each account’s chain whole when many accounts share each group commit: every page, window and balanceAt agrees with the whole history', async () => {

@@ -31,9 +31,8 @@ export function multiRowInsert(db: SqlDatabase, table: string, columns: readonly
 }
 
 /**
- * Rows a group commit writes into a table that nothing reads inside a commit (ledger entries, events, idempotency
- * records and recent keys, transactions), queued while the batch runs optimistically and written together when it
- * ends.
+ * Rows a group commit appends to a table (ledger entries, events, idempotency records and recent keys,
+ * transactions), queued while the batch runs optimistically and written together when it ends.
  *
  * A statement's call costs as much as the B-tree work of a small row: better-sqlite3 builds a `{ changes,
  * lastInsertRowid }` object for every `run()`, through V8's slow property path (callgrind, 64 callers in-process:

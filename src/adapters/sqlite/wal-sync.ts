@@ -32,8 +32,7 @@ export function createWalSync(walFile: string | null) {
   const busy: boolean[] = fds.map(() => false);
   let committed = 0;
   let durable = 0;
-  // fsyncs running, and the newest commit the newest of them covers.
-  let running = 0;
+  // The newest commit that the newest fsync started covers.
   let covered = 0;
   let failure: { error: unknown } | null = null;
   let waiters: Array<{ seq: number; resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -49,8 +48,8 @@ export function createWalSync(walFile: string | null) {
   }
 
   function syncNext(): void {
-    if (running >= MAX_RUNNING || failure || covered === committed) return;
     const slot = busy.indexOf(false);
+    if (slot < 0 || failure || covered === committed) return;
     let fd: number;
     try {
       fd = fds[slot] ??= openSync(walFile!, 'r');
@@ -58,11 +57,9 @@ export function createWalSync(walFile: string | null) {
       failure = { error };
       return settle();
     }
-    running += 1;
     busy[slot] = true;
     const covering = (covered = committed);
     fdatasync(fd, (error) => {
-      running -= 1;
       busy[slot] = false;
       if (error) failure = { error };
       else durable = Math.max(durable, covering);
@@ -81,7 +78,7 @@ export function createWalSync(walFile: string | null) {
     },
     /** Whether an fsync is running now. */
     get syncing(): boolean {
-      return running > 0;
+      return busy.includes(true);
     },
     /** The sequence number of the newest commit that returned. */
     get latest(): number {

@@ -14,8 +14,13 @@ describe('ids', () => {
     expect(ms).toBeGreaterThanOrEqual(before);
     expect(ms).toBeLessThanOrEqual(after);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(newId() > ids[999]!).toBe(true);
+    const later = newId();
+    expect(later > ids[999]!).toBe(true);
+    expect(parseInt(later.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThan(after);
     expect(new Set(ids).size).toBe(1000);
+    // The last 62 bits are random for each id: no two of 1000 share their last 12 digits, but for chance.
+    expect(new Set(ids.map((id) => id.slice(24))).size).toBeGreaterThan(995);
+    expect(new Set(ids.map((id) => id.slice(19, 23))).size).toBeGreaterThan(900);
   });
 
   it('sort in creation order also within one millisecond, and past 4096 ids in one millisecond', () => {

@@ -22,12 +22,14 @@ describe('memory store columns', () => {
     }
   });
 
-  it('finds each of 150,000 ids at its row across chunks and rehashes, other ids included, nothing else, and never appends one twice', () => {
+  it('finds each of 150,000 ids at its row across chunks, ids out of order and other ids included, nothing else, and never appends one twice', () => {
     const ids = new IdColumn({ indexed: true });
     const made: string[] = [];
     const wrong: unknown[] = [];
+    // Every 100th id is one made long before (out of order); every 1000th is no UUID at all.
+    const early = Array.from({ length: 2000 }, () => newId());
     for (let i = 0; i < 150_000; i++) {
-      const id = i % 1000 === 7 ? `odd-${i}` : newId();
+      const id = i % 1000 === 7 ? `odd-${i}` : i % 100 === 3 ? early.pop()! : newId();
       made.push(id);
       if (ids.push(id) !== i) wrong.push(['push', i]);
     }
@@ -35,10 +37,11 @@ describe('memory store columns', () => {
       if (ids.find(made[row]!) !== row || ids.id(row) !== made[row]) wrong.push(['read', row]);
     }
     expect(wrong).toEqual([]);
-    expect(ids.find(newId())).toBeNull();
-    expect(ids.find('odd-8')).toBeNull();
-    // An id it holds is refused by the probe that would place it: nothing appended.
-    expect([ids.push(made[123_456]!), ids.push('odd-7'), ids.length]).toEqual([null, null, 150_000]);
+    expect([ids.find(newId()), ids.find(early[0]!), ids.find('odd-8')]).toEqual([null, null, null]);
+    // An id it holds is refused, in order or not, and nothing is appended.
+    expect([ids.push(made[123_456]!), ids.push(made[149_999]!), ids.push(made[103]!), ids.push('odd-7'), ids.length]).toEqual([null, null, null, null, 150_000]);
+    // An id older than every one held, never seen, is appended and found.
+    expect([ids.push(early[0]!), ids.find(early[0]!)]).toEqual([150_000, 150_000]);
   });
 
   it('keeps numbers exactly across chunk boundaries, and frees only whole chunks below a row', () => {

@@ -2,6 +2,7 @@ import { BankError, type StorageAdapter } from 'bankcore';
 import { consumerMethods } from './events.js';
 import {
   accepts,
+  accountIdOf,
   applyChange,
   applyCommit,
   copyAccount,
@@ -11,7 +12,6 @@ import {
   emptyState,
   lastIndexAtOrBefore,
   ledgerView,
-  refKey,
   type MemoryChange,
   type MemoryState,
 } from './state.js';
@@ -102,7 +102,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
     async findAccount(bankCode, accountNumber) {
       await ready();
-      const id = state.accountIdByRef.get(refKey(bankCode, accountNumber));
+      const id = accountIdOf(state, bankCode, accountNumber);
       return id === undefined ? null : copyAccount(state.accounts.get(id)!);
     },
     async findAccountById(id) {

@@ -23,7 +23,11 @@ export interface MemoryState {
   users: Map<string, StoredUser>;
   userIdByKey: Map<string, string>;
   accounts: Map<string, StoredAccount>;
-  accountIdByRef: Map<string, string>;
+  /**
+   * Account ids by bank code, then by account number: no joined key string to build (and hash) for every lookup,
+   * which was 3 % of a core deposit's CPU (`--cpu-prof`).
+   */
+  accountIdByRef: Map<string, Map<string, string>>;
   accountIdsByOwner: Map<string, string[]>;
   /**
    * Every account's ledger, compactly: the rows of its legs' transactions in commit order and the running balance
@@ -75,7 +79,8 @@ export function emptyState(): MemoryState {
   };
 }
 
-export const refKey = (bankCode: string, accountNumber: string) => `${bankCode}/${accountNumber}`;
+/** The id of the account `bankCode`/`accountNumber`, or undefined. */
+export const accountIdOf = (state: MemoryState, bankCode: string, accountNumber: string): string | undefined => state.accountIdByRef.get(bankCode)?.get(accountNumber);
 export const copyAccount = (a: StoredAccount): StoredAccount => ({ ...a });
 const copyPublicAccount = (a: Account): Account => ({ ...a });
 export const copyUser = (u: StoredUser): StoredUser => ({ ...u });
@@ -93,7 +98,7 @@ export function accepts(state: MemoryState, event: MemoryChange): boolean {
       return user !== undefined && (!e || (user.passwordHash === e.passwordHash && user.credentialVersion === e.credentialVersion));
     }
     case 'account':
-      return !state.accounts.has(event.account.id) && !state.accountIdByRef.has(refKey(event.account.bankCode, event.account.accountNumber));
+      return !state.accounts.has(event.account.id) && accountIdOf(state, event.account.bankCode, event.account.accountNumber) === undefined;
   }
 }
 
@@ -112,7 +117,9 @@ export function indexHold(state: MemoryState, hold: Hold): void {
 /** Adds an account to the indexes (and an empty ledger). */
 export function indexAccount(state: MemoryState, account: StoredAccount): void {
   state.accounts.set(account.id, account);
-  state.accountIdByRef.set(refKey(account.bankCode, account.accountNumber), account.id);
+  let byNumber = state.accountIdByRef.get(account.bankCode);
+  if (!byNumber) state.accountIdByRef.set(account.bankCode, (byNumber = new Map()));
+  byNumber.set(account.accountNumber, account.id);
   if (account.ownerId !== null) {
     const owned = state.accountIdsByOwner.get(account.ownerId) ?? [];
     owned.push(account.id);

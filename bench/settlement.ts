@@ -20,6 +20,15 @@ function accountOf(i: number, ownerId: string | null): StoredAccount {
   return emptyAccount({ id: `bench-acct-${i}`, ownerId, bankCode: 'BENCH', accountNumber: `D${String(i).padStart(6, '0')}`, currency: 'USD', createdAt: new Date() });
 }
 
+let lastTick = 0;
+/** A version-7 UUID that sorts after every one before it, as the core's ids do: the millisecond, a counter, random bits. */
+function timeOrderedId(): string {
+  lastTick = Math.max(lastTick + 1, Date.now() * 4096);
+  const head = Math.floor(lastTick / 4096).toString(16).padStart(12, '0');
+  const tail = crypto.randomUUID();
+  return `${head.slice(0, 8)}-${head.slice(8)}-7${(lastTick % 4096).toString(16).padStart(3, '0')}-${tail.slice(19)}`;
+}
+
 /** One deposit's plan, as the core builds it (customer leg, then the settlement leg unless removed). */
 function depositPlan(customer: StoredAccount, world: StoredAccount, variant: Variant): CommitPlan {
   const at = new Date();
@@ -29,9 +38,10 @@ function depositPlan(customer: StoredAccount, world: StoredAccount, variant: Var
     at,
     idempotency: null,
     transaction: {
-      // A UUID, as the core's ids are: the memory store packs those into columns, and keeps any other id in a Map
-      // (a slower path that both sides would pay, bringing their ratio towards 1).
-      id: crypto.randomUUID(),
+      // A time-ordered UUID, as the core's ids are: the memory store packs those into columns and finds them by
+      // their order, and keeps any other id in a Map (a slower path that both sides would pay, bringing their ratio
+      // towards 1).
+      id: timeOrderedId(),
       type: 'deposit',
       amount: 1,
       currency: 'USD',

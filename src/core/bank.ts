@@ -350,7 +350,14 @@ function notifyingWrites(storage: StorageAdapter, notify: () => void): StorageAd
       if (committed(result)) notify();
       return result;
     };
-  wrapped.commit = after(storage.commit, (r) => r.status === 'committed');
+  // Not through `after`: a commit is every movement's write, and its rest parameters and `apply` cost it a copy of
+  // its arguments.
+  const commit = storage.commit;
+  wrapped.commit = async (plan) => {
+    const result = await commit.call(storage, plan);
+    if (result.status === 'committed') notify();
+    return result;
+  };
   wrapped.createUser = after(storage.createUser, Boolean);
   wrapped.createAccount = after(storage.createAccount, Boolean);
   wrapped.updatePassword = after(storage.updatePassword, Boolean);

@@ -59,6 +59,8 @@ export function createEventLog(storage: StorageAdapter, now: () => Date, options
   const waiters = new Set<() => void>();
   const pollMs = options.pollIntervalMs ?? 500;
   const notify = () => {
+    // Called after every commit: nothing to copy when no stream waits, as is usual.
+    if (waiters.size === 0) return;
     for (const wake of [...waiters]) wake();
   };
 

@@ -11,18 +11,24 @@ const parse = schemas.parseInput;
 
 const movementJson = (result: MovementResult) => created({ transaction: transactionJson(result.transaction), account: accountJson(result.account) }, result.replayed);
 
-/** The `Idempotency-Key` header, validated. */
-export function idempotencyKey(req: HttpRequest): { idempotencyKey?: string } {
+/** The `Idempotency-Key` header, validated; undefined when the request has none. */
+function idempotencyKeyHeader(req: HttpRequest): string | undefined {
   const raw = req.header('idempotency-key');
-  if (raw === undefined) return {};
-  return { idempotencyKey: parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header') };
+  return raw === undefined ? undefined : parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header');
+}
+
+/** The `Idempotency-Key` header, validated, as the field of an input (none when the request has none). */
+export function idempotencyKey(req: HttpRequest): { idempotencyKey?: string } {
+  const key = idempotencyKeyHeader(req);
+  return key === undefined ? {} : { idempotencyKey: key };
 }
 
 function movement(kind: 'deposit' | 'withdraw'): Route['handle'] {
   return async (req, { bank, principal }) => {
     const me = await principal(req);
     const { bankCode, accountNumber, amount, reference, metadata } = parse(s.movementBody, await readPayload(req), 'request body');
-    return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, metadata, ...idempotencyKey(req) }));
+    // Fields named, not spread: a spread into an object takes V8's generic copy (2 % of a POST /transfer's CPU).
+    return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, metadata, idempotencyKey: idempotencyKeyHeader(req) }));
   };
 }
 
@@ -132,9 +138,9 @@ export const ROUTES: Route[] = [
     doc: { operationId: 'transfer', tag: 'money', summary: 'Transfer from an own account to any account', auth: 'customer', idempotent: true, body: { schema: s.transferBody, example: { from: ex.ref, to: ex.payee, amount: 500, reference: 'rent' } }, ok: { status: 201, description: 'Posted; the body holds the source account after it', schema: s.movementResponse, example: ex.transferred }, errors: ['ACCOUNT_NOT_FOUND', 'INSUFFICIENT_FUNDS', 'CURRENCY_MISMATCH', 'ACCOUNT_FROZEN', 'ACCOUNT_CLOSED', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'RATE_LIMITED'] },
     async handle(req, { bank, limit, rules, principal }) {
       const me = await principal(req);
-      const body = parse(s.transferBody, await readPayload(req), 'request body');
+      const { from, to, amount, reference, metadata } = parse(s.transferBody, await readPayload(req), 'request body');
       try {
-        return movementJson(await bank.transfer(me, { ...body, ...idempotencyKey(req) }));
+        return movementJson(await bank.transfer(me, { from, to, amount, reference, metadata, idempotencyKey: idempotencyKeyHeader(req) }));
       } catch (error) {
         // Each payee that does not exist (or takes another currency) is one probe: enumeration runs out of them.
         if (isBankError(error, 'ACCOUNT_NOT_FOUND') || isBankError(error, 'CURRENCY_MISMATCH')) await limit(rules.failedTransfersPerUser, `transfer-failed:user:${me.userId}`);

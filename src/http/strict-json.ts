@@ -19,49 +19,71 @@ export function parseStrictJson(text: string): unknown {
   return value;
 }
 
-type Frame = { kind: 'object'; keys: Set<string>; key: string | null } | { kind: 'array'; index: number };
+// An object's keys: an array while it holds a handful (a body's objects do), a Set from KEYS_IN_ARRAY on, so that a
+// hostile body with thousands of keys costs no quadratic search.
+type Frame = { kind: 'object'; keys: string[] | Set<string>; key: string | null } | { kind: 'array'; index: number };
+const KEYS_IN_ARRAY = 16;
 
-/** Walks the (already valid) JSON text once, checking keys and number literals. */
+const QUOTE = 34;
+const BACKSLASH = 92;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const isDigit = (c: number) => c >= ZERO && c <= NINE;
+
+/**
+ * Walks the (already valid) JSON text once, checking keys and number literals. By character code, and a small
+ * object's keys in an array: it was 4 % of a POST /transfer's CPU with one-character strings and a Set per object.
+ */
 function scan(text: string): void {
   const stack: Frame[] = [];
   const path = () => stack.map((f) => (f.kind === 'object' ? f.key : String(f.index))).join('.');
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '{') {
-      stack.push({ kind: 'object', keys: new Set(), key: null });
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */) {
+      stack.push({ kind: 'object', keys: [], key: null });
       expectKey = true;
-    } else if (c === '[') {
+    } else if (c === 91 /* [ */) {
       stack.push({ kind: 'array', index: 0 });
       expectKey = false;
-    } else if (c === '}' || c === ']') {
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
       stack.pop();
       expectKey = false;
-    } else if (c === ',') {
+    } else if (c === 44 /* , */) {
       const top = stack[stack.length - 1];
       if (top?.kind === 'array') top.index++;
       expectKey = top?.kind === 'object';
-    } else if (c === '"') {
+    } else if (c === QUOTE) {
       let end = i + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(end); d !== QUOTE; d = text.charCodeAt(end)) {
+        if (d === BACKSLASH) {
+          escaped = true;
+          end += 2;
+        } else end += 1;
+      }
       const top = stack[stack.length - 1];
       if (expectKey && top?.kind === 'object') {
         // A key without an escape is its text as it stands; only one with escapes needs decoding.
         const raw = text.slice(i + 1, end);
-        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.keys.has(key)) throw new BankError('MALFORMED_REQUEST', `The JSON body repeats the key "${key}"`);
-        top.keys.add(key);
+        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (Array.isArray(top.keys) ? top.keys.includes(key) : top.keys.has(key)) throw new BankError('MALFORMED_REQUEST', `The JSON body repeats the key "${key}"`);
+        if (!Array.isArray(top.keys)) top.keys.add(key);
+        else if (top.keys.push(key) === KEYS_IN_ARRAY) top.keys = new Set(top.keys);
         top.key = key;
         expectKey = false;
       }
       i = end;
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
+    } else if (c === MINUS || isDigit(c)) {
       let end = i;
       let integer = true;
       for (; end < text.length; end++) {
-        const d = text[end]!;
-        if (d === '.' || d === 'e' || d === 'E') integer = false;
-        else if (d !== '-' && d !== '+' && !(d >= '0' && d <= '9')) break;
+        const d = text.charCodeAt(end);
+        if (d === DOT || d === 101 /* e */ || d === 69 /* E */) integer = false;
+        else if (d !== MINUS && d !== PLUS && !isDigit(d)) break;
       }
       if (!integer) {
         const where = path();

@@ -93,8 +93,30 @@ export function publicAccount(a: StoredAccount | Account): Account {
  * deposit's settlement leg fell from about 0.35 µs to 0.13 µs.
  */
 const copyLeg = (l: TransactionLeg): TransactionLeg => ({ accountId: l.accountId, bankCode: l.bankCode, accountNumber: l.accountNumber, amount: l.amount });
-/** A deep copy of a transaction (Dates are shared: nothing in bankcore mutates one). */
-export const copyTransaction = (t: Transaction): Transaction => ({ ...t, legs: t.legs.map(copyLeg), metadata: { ...t.metadata } });
+/**
+ * A deep copy of a transaction (Dates are shared: nothing in bankcore mutates one), field by field in
+ * `draftTransaction`'s order, for the same reason as {@link copyLeg}: a spread of it was 1 % of a core transfer's
+ * CPU, twice (`--cpu-prof`).
+ */
+export const copyTransaction = (t: Transaction): Transaction => withCreatedAt(t, t.createdAt);
+
+/** A deep copy of a transaction with its commit time set. */
+function withCreatedAt(t: Transaction, createdAt: Date): Transaction {
+  return {
+    id: t.id,
+    type: t.type,
+    amount: t.amount,
+    currency: t.currency,
+    legs: t.legs.map(copyLeg),
+    reference: t.reference,
+    metadata: { ...t.metadata },
+    initiatorId: t.initiatorId,
+    reversalOf: t.reversalOf,
+    reversedBy: t.reversedBy,
+    holdId: t.holdId,
+    createdAt,
+  };
+}
 /** A deep copy of a hold. */
 export const copyHold = (h: Hold): Hold => ({ ...h, from: { ...h.from }, to: { ...h.to }, metadata: { ...h.metadata } });
 /** A deep copy of a ledger entry. */
@@ -210,7 +232,7 @@ export function applyCommitPlan(plan: CommitPlan, inputs: CommitInputs): CommitO
   const unsequencedEntries: UnsequencedEntry[] = [];
   let transaction: Transaction | null = null;
   if (plan.transaction) {
-    const t: Transaction = { ...plan.transaction, legs: plan.transaction.legs.map(copyLeg), metadata: { ...plan.transaction.metadata }, createdAt: committedAt };
+    const t = withCreatedAt(plan.transaction, committedAt);
     transaction = t;
     // One object per entry, sharing the transaction's metadata: stored objects are never mutated, and every read
     // copies. A ledger keeps millions of entries, so each allocation here is paid in memory and GC time.

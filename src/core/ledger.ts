@@ -155,7 +155,8 @@ export function draftTransaction(id: string, draft: LegsDraft, at: Date): Transa
     amount,
   }));
   const currency = draft.legs[0]!.account.currency;
-  const amount = draft.legs.filter((l) => l.account.currency === currency && l.amount > 0).reduce((sum, l) => sum + l.amount, 0);
+  let amount = 0;
+  for (const l of draft.legs) if (l.account.currency === currency && l.amount > 0) amount += l.amount;
   return {
     id,
     type: draft.type,
@@ -288,7 +289,10 @@ export function createLedger(ctx: LedgerContext) {
    */
   function postingPlan(draft: LegsDraft, statuses: readonly AccountStatus[] = ['active']): CommitPlan {
     const at = ctx.now();
-    return { ...emptyPlan(at), transaction: draftTransaction(ctx.newId(), draft, at), guards: draft.legs.map((l) => legGuard(l.account, statuses)) };
+    const plan = emptyPlan(at);
+    plan.transaction = draftTransaction(ctx.newId(), draft, at);
+    plan.guards = draft.legs.map((l) => legGuard(l.account, statuses));
+    return plan;
   }
 
   return { settlement, resolve, read, commit, postingPlan };

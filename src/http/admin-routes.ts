@@ -57,7 +57,7 @@ export const ADMIN_ROUTES: Route[] = [
       },
       async (req, { bank }) => {
         const { bankCode, accountNumber, ...rest } = parse(s.fundBody, await readPayload(req), 'request body');
-        return resultJson(await bank.operator[kind]({ account: { bankCode, accountNumber }, ...rest, ...idempotencyKey(req) }));
+        return resultJson(await bank.operator[kind]({ account: { bankCode, accountNumber }, ...rest, idempotencyKey: idempotencyKey(req) }));
       },
     ),
   ),
@@ -67,7 +67,7 @@ export const ADMIN_ROUTES: Route[] = [
     { operationId: 'adminPost', summary: 'Post an N-leg transaction; legs sum to zero per currency', scope: 'funds:write', idempotent: true, body: { schema: s.postBody, example: { legs: [{ ...ex.ref, amount: -300 }, { ...ex.payee, amount: 300 }], reference: 'fee refund' } }, ok: { status: 201, description: 'Posted', schema: s.operatorResultResponse, example: ex.funded }, errors: [...MOVEMENT_ERRORS, 'UNBALANCED_TRANSACTION'] },
     async (req, { bank }) => {
       const { legs, ...rest } = parse(s.postBody, await readPayload(req), 'request body');
-      return resultJson(await bank.operator.post({ legs: legs.map(({ amount, ...account }) => ({ account, amount })), ...rest, ...idempotencyKey(req) }));
+      return resultJson(await bank.operator.post({ legs: legs.map(({ amount, ...account }) => ({ account, amount })), ...rest, idempotencyKey: idempotencyKey(req) }));
     },
   ),
   admin('GET', '/admin/transactions/{id}', { operationId: 'adminGetTransaction', summary: 'Any transaction by id', scope: 'ledger:read', params: { id: 'The transaction id' }, ok: { status: 200, description: 'The transaction', schema: s.transactionResponse, example: ex.deposited.transaction }, errors: ['TRANSACTION_NOT_FOUND'] }, async (_req, { bank }, p) =>
@@ -77,7 +77,7 @@ export const ADMIN_ROUTES: Route[] = [
     'POST',
     '/admin/transactions/{id}/reverse',
     { operationId: 'adminReverse', summary: 'Reverse a transaction: post its legs negated, once', scope: 'funds:write', idempotent: true, params: { id: 'The transaction to reverse' }, body: { schema: s.reverseBody, example: { reason: 'posted in error' }, optional: true }, ok: { status: 201, description: 'The reversal', schema: s.operatorResultResponse, example: ex.funded }, errors: [...MOVEMENT_ERRORS, 'TRANSACTION_NOT_FOUND', 'ALREADY_REVERSED'] },
-    async (req, { bank }, p) => resultJson(await bank.operator.reverse(p['id']!, { ...parse(s.reverseBody, await readOptionalPayload(req), 'request body'), ...idempotencyKey(req) })),
+    async (req, { bank }, p) => resultJson(await bank.operator.reverse(p['id']!, { ...parse(s.reverseBody, await readOptionalPayload(req), 'request body'), idempotencyKey: idempotencyKey(req) })),
   ),
   admin(
     'POST',
@@ -85,7 +85,7 @@ export const ADMIN_ROUTES: Route[] = [
     { operationId: 'adminCreateHold', summary: 'Hold money on an account: it leaves `available` until captured, voided or expired', scope: 'holds:write', idempotent: true, body: { schema: s.holdBody, example: { from: ex.ref, amount: 200, expiresAt: '2026-11-26T12:00:00Z', reference: 'card authorisation', metadata: { merchant: 'coffee-shop' } } }, ok: { status: 201, description: 'The hold', schema: s.holdResponse, example: ex.hold }, errors: MOVEMENT_ERRORS },
     async (req, { bank }) => {
       const body = parse(s.holdBody, await readPayload(req), 'request body');
-      const hold = await bank.operator.hold({ ...body, ...idempotencyKey(req) });
+      const hold = await bank.operator.hold({ ...body, idempotencyKey: idempotencyKey(req) });
       return created(holdJson(hold), hold.replayed);
     },
   ),
@@ -100,7 +100,7 @@ export const ADMIN_ROUTES: Route[] = [
     '/admin/holds/{id}/capture',
     { operationId: 'adminCaptureHold', summary: 'Capture a pending hold, whole or in part', scope: 'holds:write', idempotent: true, params: { id: 'The hold id' }, body: { schema: s.captureBody, example: { amount: 150 }, optional: true }, ok: { status: 201, description: 'The capture', schema: s.captureResponse, example: ex.captured }, errors: [...MOVEMENT_ERRORS, 'HOLD_NOT_FOUND', 'HOLD_NOT_PENDING', 'HOLD_EXPIRED'] },
     async (req, { bank }, p) => {
-      const result = await bank.operator.captureHold(p['id']!, { ...parse(s.captureBody, await readOptionalPayload(req), 'request body'), ...idempotencyKey(req) });
+      const result = await bank.operator.captureHold(p['id']!, { ...parse(s.captureBody, await readOptionalPayload(req), 'request body'), idempotencyKey: idempotencyKey(req) });
       return created({ transaction: transactionJson(result.transaction), accounts: result.accounts.map(accountJson), hold: holdJson(result.hold) }, result.replayed);
     },
   ),

@@ -11,24 +11,21 @@ const parse = schemas.parseInput;
 
 const movementJson = (result: MovementResult) => created({ transaction: transactionJson(result.transaction), account: accountJson(result.account) }, result.replayed);
 
-/** The `Idempotency-Key` header, validated; undefined when the request has none. */
-function idempotencyKeyHeader(req: HttpRequest): string | undefined {
+/**
+ * The `Idempotency-Key` header, validated; undefined when the request has none. Routes name it as their input's
+ * `idempotencyKey` field rather than spreading an object in: a spread takes V8's generic copy (2 % of a POST
+ * /transfer's CPU).
+ */
+export function idempotencyKey(req: HttpRequest): string | undefined {
   const raw = req.header('idempotency-key');
   return raw === undefined ? undefined : parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header');
-}
-
-/** The `Idempotency-Key` header, validated, as the field of an input (none when the request has none). */
-export function idempotencyKey(req: HttpRequest): { idempotencyKey?: string } {
-  const key = idempotencyKeyHeader(req);
-  return key === undefined ? {} : { idempotencyKey: key };
 }
 
 function movement(kind: 'deposit' | 'withdraw'): Route['handle'] {
   return async (req, { bank, principal }) => {
     const me = await principal(req);
     const { bankCode, accountNumber, amount, reference, metadata } = parse(s.movementBody, await readPayload(req), 'request body');
-    // Fields named, not spread: a spread into an object takes V8's generic copy (2 % of a POST /transfer's CPU).
-    return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, metadata, idempotencyKey: idempotencyKeyHeader(req) }));
+    return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, metadata, idempotencyKey: idempotencyKey(req) }));
   };
 }
 
@@ -140,7 +137,7 @@ export const ROUTES: Route[] = [
       const me = await principal(req);
       const { from, to, amount, reference, metadata } = parse(s.transferBody, await readPayload(req), 'request body');
       try {
-        return movementJson(await bank.transfer(me, { from, to, amount, reference, metadata, idempotencyKey: idempotencyKeyHeader(req) }));
+        return movementJson(await bank.transfer(me, { from, to, amount, reference, metadata, idempotencyKey: idempotencyKey(req) }));
       } catch (error) {
         // Each payee that does not exist (or takes another currency) is one probe: enumeration runs out of them.
         if (isBankError(error, 'ACCOUNT_NOT_FOUND') || isBankError(error, 'CURRENCY_MISMATCH')) await limit(rules.failedTransfersPerUser, `transfer-failed:user:${me.userId}`);

@@ -185,7 +185,7 @@ export function createBank(options: BankOptions): Bank {
   }
   const maxAccountsPerUser = options.maxAccountsPerUser ?? 100;
   if (!Number.isSafeInteger(maxAccountsPerUser) || maxAccountsPerUser < 1) throw new BankError('CONFIGURATION_INVALID', 'maxAccountsPerUser must be a positive integer');
-  const ledger = createLedger({ storage, now, newId, maxAmount, events: eventsOn });
+  const ledger = createLedger({ storage, now, newId, maxAmount, events: eventsOn, committed: eventLog.notify });
   const ctx = { storage, ledger, now, newId, maxAmount, events: eventsOn };
   const principals = createPrincipals(storage);
   let dummy: Promise<string> | undefined;
@@ -194,6 +194,18 @@ export function createBank(options: BankOptions): Bank {
   const operator = createOperator(ctx);
   const own = async (principal: Principal, ref: AccountRef): Promise<StoredAccount> =>
     findOwnAccount(storage, await principals.check(principal), parseInput(accountRefSchema, ref, 'account'));
+  /**
+   * Runs a movement as the principal: at once for one this bank issued, else once `check` accepts it. Every
+   * movement goes through here, and an `async` wrapper with its `await` was about 0.2 µs of a 5.5 µs deposit.
+   * `call` must report failure as a rejected promise, never by throwing.
+   */
+  const as = <R>(principal: Principal, call: (me: Principal) => Promise<R>): Promise<R> => {
+    const me = principals.known(principal);
+    return me ? call(me) : principals.check(principal).then(call);
+  };
+  const depositsOff = async (): Promise<never> => {
+    throw new BankError('FORBIDDEN', 'Deposits by customers are turned off on this bank; money enters through the operator');
+  };
   const usernameTaken = () => new BankError('USERNAME_TAKEN', 'This username is already taken', { details: { path: 'username' } });
   const openAccountSchema = z.strictObject({
     bankCode: bankCodeSchema,
@@ -294,13 +306,9 @@ export function createBank(options: BankOptions): Bank {
       return publicAccount(account);
     },
 
-    async deposit(principal, input) {
-      const me = await principals.check(principal);
-      if (options.selfServiceDeposits === false) throw new BankError('FORBIDDEN', 'Deposits by customers are turned off on this bank; money enters through the operator');
-      return movements.deposit(me, input);
-    },
-    withdraw: async (principal, input) => movements.withdraw(await principals.check(principal), input),
-    transfer: async (principal, input) => movements.transfer(await principals.check(principal), input),
+    deposit: (principal, input) => as(principal, options.selfServiceDeposits === false ? depositsOff : (me) => movements.deposit(me, input)),
+    withdraw: (principal, input) => as(principal, (me) => movements.withdraw(me, input)),
+    transfer: (principal, input) => as(principal, (me) => movements.transfer(me, input)),
 
     balances: async (principal) => (await storage.listAccounts((await principals.check(principal)).userId)).map(publicAccount),
     getAccount: async (principal, account) => publicAccount(await own(principal, account)),
@@ -340,7 +348,8 @@ export function createBank(options: BankOptions): Bank {
 
 /**
  * The bank's view of its storage: the same adapter, except that a write which committed wakes this process's event
- * streams at once. A prototype link (not a copy), so class-based adapters keep their own `this`.
+ * streams at once. A prototype link (not a copy), so class-based adapters keep their own `this`. Commits wake
+ * them from the ledger, their one caller, which saves every movement a layer of promises here.
  */
 function notifyingWrites(storage: StorageAdapter, notify: () => void): StorageAdapter {
   const wrapped = Object.create(storage) as StorageAdapter;
@@ -350,14 +359,6 @@ function notifyingWrites(storage: StorageAdapter, notify: () => void): StorageAd
       if (committed(result)) notify();
       return result;
     };
-  // Not through `after`: a commit is every movement's write, and its rest parameters and `apply` cost it a copy of
-  // its arguments.
-  const commit = storage.commit;
-  wrapped.commit = async (plan) => {
-    const result = await commit.call(storage, plan);
-    if (result.status === 'committed') notify();
-    return result;
-  };
   wrapped.createUser = after(storage.createUser, Boolean);
   wrapped.createAccount = after(storage.createAccount, Boolean);
   wrapped.updatePassword = after(storage.updatePassword, Boolean);

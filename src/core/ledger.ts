@@ -14,6 +14,8 @@ export interface LedgerContext {
   maxAmount: number;
   /** Whether changes write events (the outbox); `createBank({ events: false })` turns it off. */
   events: boolean;
+  /** Called after each commit that changed something: the bank wakes this process's event streams. */
+  committed?: () => void;
 }
 
 /** What the customer movements and the operator API need: the bank's storage, clock, ids, limits and its ledger. */
@@ -185,6 +187,8 @@ export function emptyPlan(at: Date): CommitPlan {
  */
 export function createLedger(ctx: LedgerContext) {
   const ensured = new Map<string, Promise<StoredAccount>>();
+  // The same accounts once read: a deposit takes its settlement account from here without awaiting a promise.
+  const known = new Map<string, StoredAccount>();
 
   /** The settlement account of a currency, created on first use. */
   function settlement(currency: string): Promise<StoredAccount> {
@@ -198,10 +202,16 @@ export function createLedger(ctx: LedgerContext) {
         return (await ctx.storage.findAccountById(account.id))!;
       })();
       ensured.set(currency, found);
-      found.catch(() => ensured.delete(currency));
+      found.then((account) => known.set(currency, account), () => ensured.delete(currency));
     }
     return found;
   }
+
+  /**
+   * The settlement account of a currency as first read, once {@link settlement} has read it; else undefined. Its
+   * balance is stale: settlement accounts are derived, so a plan needs only their id and currency.
+   */
+  const knownSettlement = (currency: string): StoredAccount | undefined => known.get(currency);
 
   /** Any account by its reference (settlement accounts included); ACCOUNT_NOT_FOUND when there is none. */
   async function resolve(ref: AccountRef): Promise<StoredAccount> {
@@ -260,6 +270,7 @@ export function createLedger(ctx: LedgerContext) {
       const result: CommitResult = await ctx.storage.commit(plan);
       switch (result.status) {
         case 'committed':
+          ctx.committed?.();
           return { transaction: result.transaction, hold: result.hold, accounts: result.accounts.map(publicAccount), replayed: false };
         case 'replayed':
           return fromRecord(result.record);
@@ -295,7 +306,7 @@ export function createLedger(ctx: LedgerContext) {
     return plan;
   }
 
-  return { settlement, resolve, read, commit, postingPlan };
+  return { settlement, knownSettlement, resolve, read, commit, postingPlan };
 }
 
 function fromRecord(record: IdempotencyRecord): Committed {

@@ -21,6 +21,7 @@ export function createPrincipals(storage: StorageAdapter) {
   // 10 % of GET /balance driven in-process. Principals are frozen, so sharing one is safe. Bounded: past 10,000
   // users the oldest goes.
   const recent = new Map<string, Principal>();
+  const known = (value: unknown): Principal | null => (typeof value === 'object' && value !== null && issued.has(value) ? (value as Principal) : null);
   return {
     issue(user: StoredUser): Principal {
       const known = recent.get(user.id);
@@ -31,8 +32,11 @@ export function createPrincipals(storage: StorageAdapter) {
       recent.set(user.id, principal);
       return principal;
     },
+    /** The principal itself when this bank issued it (no read, no promise), else null: then `check` it. */
+    known,
     async check(value: unknown): Promise<Principal> {
-      if (typeof value === 'object' && value !== null && issued.has(value)) return value as Principal;
+      const issuedHere = known(value);
+      if (issuedHere) return issuedHere;
       const parsed = principalShape.safeParse(value);
       if (!parsed.success) throw invalid();
       const user = await storage.findUserById(parsed.data.userId);

@@ -33,17 +33,17 @@ export const passwordSchema = z
 // input) took about 20 % less time without the pipes (zod 4.6, Node 20). Not for a currency: a check after the
 // rewrite would also run on a value the regex refused, where a pipe stops at the first failure.
 
+const BANK_CODE = /^[A-Za-z0-9]{3,11}$/;
+const ACCOUNT_NUMBER = /^[A-Za-z0-9]{4,34}$/;
+const REFERENCE_CHARS = /^[^\p{Cc}\p{Cf}]*$/u;
+const REFERENCE_MAX_LENGTH = 140;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
 /** A bank code: 3–11 letters or digits, upper-cased. */
-export const bankCodeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9]{3,11}$/, 'must be 3 to 11 letters or digits')
-  .toUpperCase();
+export const bankCodeSchema = z.string().regex(BANK_CODE, 'must be 3 to 11 letters or digits').toUpperCase();
 
 /** An account number: 4–34 letters or digits (IBAN-sized), upper-cased. */
-export const accountNumberSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9]{4,34}$/, 'must be 4 to 34 letters or digits')
-  .toUpperCase();
+export const accountNumberSchema = z.string().regex(ACCOUNT_NUMBER, 'must be 4 to 34 letters or digits').toUpperCase();
 
 /** An ISO-4217 currency code, upper-cased. */
 export const currencySchema = z
@@ -62,8 +62,8 @@ export const accountRefSchema = z.strictObject({ bankCode: bankCodeSchema, accou
 export const referenceSchema = z
   .string()
   .min(1)
-  .max(140)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control, bidi or zero-width characters');
+  .max(REFERENCE_MAX_LENGTH)
+  .regex(REFERENCE_CHARS, 'must not contain control, bidi or zero-width characters');
 
 /** Metadata: at most 16 keys of 1–64 letters, digits, `_`, `-`, `.`; each value a string of at most 256 characters. */
 export const metadataSchema = z
@@ -83,7 +83,7 @@ export const operatorAccountRefSchema = z.union([
 export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]).refine((d) => !Number.isNaN(d.getTime()), 'is not a valid time');
 
 /** An idempotency key: 1–255 visible ASCII characters (a UUID is a good choice). */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+export const idempotencyKeySchema = z.string().regex(IDEMPOTENCY_KEY, 'must be 1 to 255 visible ASCII characters');
 
 /** A positive amount of minor units, at most `max` (itself at most `Number.MAX_SAFE_INTEGER`). */
 export function amountSchema(max: number) {
@@ -120,9 +120,14 @@ export function invalidInput(where: string, path: string, message: string): Bank
  * Parses `input` with `schema`, throwing `BankError('VALIDATION_FAILED')` with every issue on failure.
  *
  * @param where - prefix for issue paths and the message, e.g. `deposit`.
+ * @param fast - a {@link FastCheck} of the common shapes of this input, tried first.
  * @throws BankError VALIDATION_FAILED
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string, fast?: FastCheck<z.output<S>>): z.output<S> {
+  if (fast) {
+    const checked = fast(input);
+    if (checked !== undefined) return checked;
+  }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = toValidationIssues(result.error);
@@ -133,3 +138,76 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
     cause: result.error,
   });
 }
+
+/**
+ * A hand-written check of an input's common shapes, tried before its zod schema: the schema's output for an input
+ * the schema certainly accepts, else undefined, and the schema then decides (and words any error). zod 4 took about
+ * 0.6 µs to parse a deposit's input and 1 µs a transfer's, 15 % and 20 % of the core's whole work for them
+ * (`--cpu-prof`, memory store); these checks take a tenth of that. They test the schemas' own patterns and limits,
+ * so a rule still lives in one place, and a test holds each to its schema's answers.
+ */
+export type FastCheck<T> = (input: unknown) => T | undefined;
+
+/** A field check's answer when only the schema can decide. */
+const UNSURE: unique symbol = Symbol('unsure');
+/** A check of one field for {@link fastObject}: the field's parsed value, or a private marker when only the schema can decide. */
+export type FieldCheck = (value: unknown) => unknown;
+
+const stringMatching = (pattern: RegExp) => (value: unknown) => (typeof value === 'string' && pattern.test(value) ? value : UNSURE);
+const upperCased = (pattern: RegExp) => (value: unknown) => (typeof value === 'string' && pattern.test(value) ? value.toUpperCase() : UNSURE);
+/** Metadata is left to its schema (keys, values, count): few movements carry it. */
+const leftToSchema = () => UNSURE;
+
+/** Fast checks of the fields the movement schemas share: {@link amountSchema}'s, {@link accountRefSchema}'s and the optional ones. */
+export const fastFields = {
+  bankCode: upperCased(BANK_CODE),
+  accountNumber: upperCased(ACCOUNT_NUMBER),
+  amount: (max: number) => (value: unknown) => (Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= max ? value : UNSURE),
+  idempotencyKey: stringMatching(IDEMPOTENCY_KEY),
+  reference: (value: unknown) => (typeof value === 'string' && value.length >= 1 && value.length <= REFERENCE_MAX_LENGTH && REFERENCE_CHARS.test(value) ? value : UNSURE),
+  metadata: leftToSchema,
+  accountRef: (value: unknown): unknown => fastAccountRef(value) ?? UNSURE,
+};
+
+/**
+ * The fast check of a `z.strictObject` of `required` and `optional` fields: a plain object with no other key, each
+ * field passing its check, gives the object of the checked values (an optional field left out, or undefined, is
+ * left out). `refine` may then refuse the result, as the schema's own refinement would.
+ */
+export function fastObject<T>(required: Record<string, FieldCheck>, optional: Record<string, FieldCheck> = {}, refine?: (value: T) => boolean): FastCheck<T> {
+  const requiredKeys = Object.keys(required);
+  const optionalKeys = Object.keys(optional);
+  const known = new Set([...requiredKeys, ...optionalKeys]);
+  return (input) => {
+    if (typeof input !== 'object' || input === null) return undefined;
+    const proto: unknown = Object.getPrototypeOf(input);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    // zod's strictObject looks for unknown keys with `for...in` as well (inherited enumerable ones included).
+    for (const key in input) if (!known.has(key)) return undefined;
+    const fields = input as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of requiredKeys) {
+      const value = required[key]!(fields[key]);
+      if (value === UNSURE) return undefined;
+      out[key] = value;
+    }
+    for (const key of optionalKeys) {
+      const raw = fields[key];
+      if (raw === undefined) continue;
+      const value = optional[key]!(raw);
+      if (value === UNSURE) return undefined;
+      out[key] = value;
+    }
+    return refine && !refine(out as T) ? undefined : (out as T);
+  };
+}
+
+/** A field check as the fast check of a lone value (a header, say). */
+export function fastValue<T>(check: FieldCheck): FastCheck<T> {
+  return (input) => {
+    const value = check(input);
+    return value === UNSURE ? undefined : (value as T);
+  };
+}
+
+const fastAccountRef = fastObject<{ bankCode: string; accountNumber: string }>({ bankCode: fastFields.bankCode, accountNumber: fastFields.accountNumber });

@@ -9,6 +9,15 @@ import * as ex from './examples.js';
 
 const parse = schemas.parseInput;
 
+// The fast checks of the movement bodies (see `schemas.FastCheck`): the core checks each movement again, and these
+// two parses were 4 % of a POST /deposit's CPU.
+const { fastObject, fastFields, fastValue } = schemas;
+const fastIdempotencyKey = fastValue<string>(fastFields.idempotencyKey);
+const amount = fastFields.amount(Number.MAX_SAFE_INTEGER);
+const optional = { reference: fastFields.reference, metadata: fastFields.metadata };
+export const fastMovementBody = fastObject<z.output<typeof s.movementBody>>({ bankCode: fastFields.bankCode, accountNumber: fastFields.accountNumber, amount }, optional);
+export const fastTransferBody = fastObject<z.output<typeof s.transferBody>>({ from: fastFields.accountRef, to: fastFields.accountRef, amount }, optional);
+
 const movementJson = (result: MovementResult) => created({ transaction: transactionJson(result.transaction), account: accountJson(result.account) }, result.replayed);
 
 /**
@@ -18,13 +27,13 @@ const movementJson = (result: MovementResult) => created({ transaction: transact
  */
 export function idempotencyKey(req: HttpRequest): string | undefined {
   const raw = req.header('idempotency-key');
-  return raw === undefined ? undefined : parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header');
+  return raw === undefined ? undefined : parse(s.idempotencyKeyHeader, raw, 'Idempotency-Key header', fastIdempotencyKey);
 }
 
 function movement(kind: 'deposit' | 'withdraw'): Route['handle'] {
   return async (req, { bank, principal }) => {
     const me = await principal(req);
-    const { bankCode, accountNumber, amount, reference, metadata } = parse(s.movementBody, await readPayload(req), 'request body');
+    const { bankCode, accountNumber, amount, reference, metadata } = parse(s.movementBody, await readPayload(req), 'request body', fastMovementBody);
     return movementJson(await bank[kind](me, { account: { bankCode, accountNumber }, amount, reference, metadata, idempotencyKey: idempotencyKey(req) }));
   };
 }
@@ -135,7 +144,7 @@ export const ROUTES: Route[] = [
     doc: { operationId: 'transfer', tag: 'money', summary: 'Transfer from an own account to any account', auth: 'customer', idempotent: true, body: { schema: s.transferBody, example: { from: ex.ref, to: ex.payee, amount: 500, reference: 'rent' } }, ok: { status: 201, description: 'Posted; the body holds the source account after it', schema: s.movementResponse, example: ex.transferred }, errors: ['ACCOUNT_NOT_FOUND', 'INSUFFICIENT_FUNDS', 'CURRENCY_MISMATCH', 'ACCOUNT_FROZEN', 'ACCOUNT_CLOSED', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'RATE_LIMITED'] },
     async handle(req, { bank, limit, rules, principal }) {
       const me = await principal(req);
-      const { from, to, amount, reference, metadata } = parse(s.transferBody, await readPayload(req), 'request body');
+      const { from, to, amount, reference, metadata } = parse(s.transferBody, await readPayload(req), 'request body', fastTransferBody);
       try {
         return movementJson(await bank.transfer(me, { from, to, amount, reference, metadata, idempotencyKey: idempotencyKey(req) }));
       } catch (error) {

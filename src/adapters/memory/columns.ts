@@ -115,6 +115,15 @@ export function unpackUuid(w0: number, w1: number, w2: number, w3: number): stri
   return latin1.decode(text);
 }
 
+/** The order of two packed ids: negative, zero or positive. */
+function compareWords(a: Uint32Array, b: Uint32Array): number {
+  for (let i = 0; i < 4; i++) {
+    const difference = a[i]! - b[i]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
 /**
  * UUIDs packed into four word columns, and any other id kept as a string. An indexed column finds the row of an id
  * by binary search over the rows whose ids arrived in increasing order, which is nearly all of them: the core's ids
@@ -133,6 +142,8 @@ export class IdColumn {
   private readonly others = new Map<string, number>();
   private readonly otherIds = new Map<number, string>();
   private readonly scratch = new Uint32Array(4);
+  /** The words of the newest in-order id: every append compares with it, without reading four columns. */
+  private readonly newest = new Uint32Array(4);
   length = 0;
 
   /**
@@ -141,13 +152,16 @@ export class IdColumn {
   push(id: string): number | null {
     const s = this.scratch;
     const packed = packUuid(id, s);
-    const inOrder = packed && this.options.indexed && (this.ordered.length === 0 || this.compare(s, this.ordered.get(this.ordered.length - 1)) > 0);
+    const inOrder = packed && this.options.indexed && (this.ordered.length === 0 || compareWords(s, this.newest) > 0);
     if (this.options.indexed && !inOrder && this.find(id) !== null) return null;
     const row = this.length++;
     // packUuid wrote `s` for a UUID only; the string of any other id is kept whole (otherIds).
     for (let i = 0; i < 4; i++) this.w[i]!.push(packed ? s[i]! : 0);
     if (!packed) this.otherIds.set(row, id);
-    if (inOrder) this.ordered.push(row);
+    if (inOrder) {
+      this.ordered.push(row);
+      this.newest.set(s);
+    }
     else if (this.options.indexed) this.others.set(id, row);
     return row;
   }

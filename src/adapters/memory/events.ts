@@ -1,11 +1,7 @@
-import { eventPayloadJson, publicAccount, storedEvent, type Account, type AccountStatus, type EventConsumer, type EventPage, type NewEvent, type StoredAccount, type WebhookSettings } from 'bankcore';
-import { bytes, floats, IdColumn, Interned, internString, words } from './columns.js';
+import { eventPayloadJson, storedEvent, type Account, type EventConsumer, type EventPage, type NewEvent, type WebhookSettings } from 'bankcore';
+import { IdColumn, words } from './columns.js';
+import { AccountSnapshots, type AccountRow } from './snapshots.js';
 import type { TransactionTable } from './transactions.js';
-
-/** An account's stored row, for the fields that never change (id, owner, ref, currency, creation time). */
-type AccountRow = (id: string) => StoredAccount;
-
-const STATUSES: readonly AccountStatus[] = ['active', 'frozen', 'closed'];
 
 /**
  * The memory adapter's event log: events in position order, with no gaps, and the named consumers. The common
@@ -21,13 +17,7 @@ export class MemoryEventLog {
   private readonly ids = new IdColumn({ indexed: false });
   private readonly txRow = words();
   private readonly firstAccount = words();
-  private readonly accountIds = new Interned();
-  private readonly account = words();
-  private readonly balance = floats();
-  private readonly pending = floats();
-  private readonly overdraftLimit = floats();
-  private readonly entryCount = floats();
-  private readonly status = bytes();
+  private readonly accounts = new AccountSnapshots();
 
   /**
    * Appends an event with the next position; called inside the same synchronous step as the change it records.
@@ -37,21 +27,14 @@ export class MemoryEventLog {
     if (!event) return;
     this.lastPosition += 1;
     this.ids.push(event.id);
-    this.firstAccount.push(this.account.length);
+    this.firstAccount.push(this.accounts.length);
     if (event.type !== 'transaction.posted' || txRow === null) {
       this.txRow.push(0);
       this.objects.set(this.lastPosition, event);
       return;
     }
     this.txRow.push(txRow);
-    for (const a of (event.payload as { accounts: Account[] }).accounts) {
-      this.account.push(internString(this.accountIds, a.id));
-      this.balance.push(a.balance);
-      this.pending.push(a.pending);
-      this.overdraftLimit.push(a.overdraftLimit);
-      this.entryCount.push(a.entryCount);
-      this.status.push(STATUSES.indexOf(a.status));
-    }
+    for (const a of (event.payload as { accounts: Account[] }).accounts) this.accounts.push(a);
   }
 
   read(after: number, limit: number, transactions: TransactionTable, accountRow: AccountRow): EventPage {
@@ -70,9 +53,9 @@ export class MemoryEventLog {
       if (position > upTo) break;
       this.objects.delete(position);
     }
-    const firstKeptAccount = upTo < this.lastPosition ? this.firstAccount.get(upTo) : this.account.length;
+    const firstKeptAccount = upTo < this.lastPosition ? this.firstAccount.get(upTo) : this.accounts.length;
     for (const c of [this.ids, this.txRow, this.firstAccount]) c.dropBefore(upTo);
-    for (const c of [this.account, this.balance, this.pending, this.overdraftLimit, this.entryCount, this.status]) c.dropBefore(firstKeptAccount);
+    this.accounts.dropBefore(firstKeptAccount);
     this.prunedThrough = upTo;
   }
 
@@ -80,12 +63,8 @@ export class MemoryEventLog {
   private posted(position: number, transactions: TransactionTable, accountRow: AccountRow): NewEvent {
     const i = position - 1;
     const transaction = transactions.at(this.txRow.get(i), true);
-    const end = position < this.lastPosition ? this.firstAccount.get(i + 1) : this.account.length;
-    const accounts: Account[] = [];
-    for (let r = this.firstAccount.get(i); r < end; r++) {
-      const row = accountRow(this.accountIds.value(this.account.get(r)));
-      accounts.push(publicAccount({ ...row, balance: this.balance.get(r), pending: this.pending.get(r), status: STATUSES[this.status.get(r)]!, overdraftLimit: this.overdraftLimit.get(r), entryCount: this.entryCount.get(r) }));
-    }
+    const end = position < this.lastPosition ? this.firstAccount.get(i + 1) : this.accounts.length;
+    const accounts = this.accounts.read(this.firstAccount.get(i), end, accountRow);
     return { id: this.ids.id(i), type: 'transaction.posted', occurredAt: transaction.createdAt, payload: { transaction, accounts } };
   }
 }

@@ -61,10 +61,11 @@ export interface CompactLedger {
 
 export function emptyState(): MemoryState {
   const transactions = new TransactionTable();
+  const accounts = new Map<string, StoredAccount>();
   return {
     users: new Map(),
     userIdByKey: new Map(),
-    accounts: new Map(),
+    accounts,
     accountIdByRef: new Map(),
     accountIdsByOwner: new Map(),
     ledgers: new Map(),
@@ -73,7 +74,7 @@ export function emptyState(): MemoryState {
     holds: new Map(),
     holdIdsByAccount: new Map(),
     pendingHoldIds: new Set(),
-    idempotency: new IdempotencyRecords(transactions),
+    idempotency: new IdempotencyRecords(transactions, (id) => accounts.get(id)!),
     operatorKeys: new Map(),
     log: new MemoryEventLog(),
   };
@@ -195,15 +196,15 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   // An event that carries the transaction just stored is kept as that transaction's row (see MemoryEventLog).
   const carriesRow = row !== null && event !== null && (event.payload as { transaction?: unknown }).transaction === transaction && event.occurredAt.getTime() === transaction!.createdAt.getTime();
   state.log.append(event, carriesRow ? row : null);
-  // The caller gets copies of what the store keeps as objects (an event kept whole holds the transaction and
-  // accounts, an idempotency record the accounts), as from every read. What went into columns only is nobody
+  // The caller gets copies of what the store keeps as objects (an event kept whole holds the transaction and the
+  // accounts), as from every read. What went into columns only (an idempotency record's accounts too) is nobody
   // else's: it is answered as it is, which saved a deposit two copies.
   const keptWhole = event !== null && !carriesRow;
   return {
     status: 'committed',
     transaction: transaction && (keptWhole ? copyTransaction(transaction) : transaction),
     hold: outcome.hold && copyHold(outcome.hold),
-    accounts: keptWhole || outcome.record ? outcome.touched.map(copyPublicAccount) : outcome.touched,
+    accounts: keptWhole ? outcome.touched.map(copyPublicAccount) : outcome.touched,
   };
 }
 

@@ -23,7 +23,10 @@ export interface HttpRequest {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function mediaType(req: HttpRequest): string {
-  return (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const header = req.header('content-type') ?? '';
+  // The header nearly every client sends, taken as it is: the split, trim and lower-casing allocate three strings.
+  if (header === 'application/json') return header;
+  return header.split(';')[0]!.trim().toLowerCase();
 }
 
 function isJson(type: string): boolean {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BankError } from './errors.js';
 import { accountNotFound, fingerprint, type Committed, type EngineContext } from './ledger.js';
-import { accountRefSchema, amountSchema, fastFields, fastObject, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
+import { fastAccountRef, fastAmount, plainFields, withOptionalFields, type FastCheck } from './fast-checks.js';
+import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
 import type { CommitPlan, ReadPurpose, StorageAdapter, StoredAccount } from './storage.js';
 import type { AccountRef, Metadata, MovementResult, Principal } from './types.js';
 
@@ -31,7 +32,8 @@ export interface TransferInput {
 }
 
 const common = { idempotencyKey: idempotencyKeySchema.optional(), reference: referenceSchema.optional(), metadata: metadataSchema.optional() };
-const fastCommon = { idempotencyKey: fastFields.idempotencyKey, reference: fastFields.reference, metadata: fastFields.metadata };
+const SINGLE_KEYS: ReadonlySet<string> = new Set(['account', 'amount', 'idempotencyKey', 'reference', 'metadata']);
+const TRANSFER_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'amount', 'idempotencyKey', 'reference', 'metadata']);
 /** The transfer schema's refinement: the payee is not the source account. */
 const distinct = (t: { from: AccountRef; to: AccountRef }) => t.from.bankCode !== t.to.bankCode || t.from.accountNumber !== t.to.accountNumber;
 
@@ -41,15 +43,24 @@ const distinct = (t: { from: AccountRef; to: AccountRef }) => t.from.bankCode !=
  */
 export function movementInputs(maxAmount: number) {
   const amount = amountSchema(maxAmount);
-  const fastAmount = fastFields.amount(maxAmount);
   const single = z.strictObject({ account: accountRefSchema, amount, ...common });
   const transfer = z.strictObject({ from: accountRefSchema, to: accountRefSchema, amount, ...common }).refine(distinct, { message: 'must differ from the source account', path: ['to'] });
-  type Single = z.output<typeof single>;
-  type Transfer = z.output<typeof transfer>;
-  return {
-    single: { schema: single, fast: fastObject<Single>({ account: fastFields.accountRef, amount: fastAmount }, fastCommon) },
-    transfer: { schema: transfer, fast: fastObject<Transfer>({ from: fastFields.accountRef, to: fastFields.accountRef, amount: fastAmount }, fastCommon, distinct) },
+  const fastSingle: FastCheck<z.output<typeof single>> = (input) => {
+    const fields = plainFields(input, SINGLE_KEYS);
+    if (!fields) return undefined;
+    const account = fastAccountRef(fields['account']);
+    const checked = fastAmount(fields['amount'], maxAmount);
+    return account && checked !== undefined ? withOptionalFields(fields, { account, amount: checked }) : undefined;
   };
+  const fastTransfer: FastCheck<z.output<typeof transfer>> = (input) => {
+    const fields = plainFields(input, TRANSFER_KEYS);
+    if (!fields) return undefined;
+    const from = fastAccountRef(fields['from']);
+    const to = fastAccountRef(fields['to']);
+    const checked = fastAmount(fields['amount'], maxAmount);
+    return from && to && checked !== undefined && distinct({ from, to }) ? withOptionalFields(fields, { from, to, amount: checked }) : undefined;
+  };
+  return { single: { schema: single, fast: fastSingle }, transfer: { schema: transfer, fast: fastTransfer } };
 }
 
 /** Finds an account the principal owns; another user's account is reported exactly like a missing one. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { BankError, type ValidationIssue } from './errors.js';
 import { COMMON_PASSWORDS } from './common-passwords.js';
+import { ACCOUNT_NUMBER, BANK_CODE, IDEMPOTENCY_KEY, REFERENCE_CHARS, REFERENCE_MAX_LENGTH, type FastCheck } from './fast-checks.js';
+
+export { fastAccountNumber, fastAccountRef, fastAmount, fastBankCode, fastIdempotencyKey, plainFields, withOptionalFields, type FastCheck } from './fast-checks.js';
 
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
@@ -32,12 +35,6 @@ export const passwordSchema = z
 // transform is a second schema piped after the first, and a deposit's two parses (the HTTP body, then the bank's
 // input) took about 20 % less time without the pipes (zod 4.6, Node 20). Not for a currency: a check after the
 // rewrite would also run on a value the regex refused, where a pipe stops at the first failure.
-
-const BANK_CODE = /^[A-Za-z0-9]{3,11}$/;
-const ACCOUNT_NUMBER = /^[A-Za-z0-9]{4,34}$/;
-const REFERENCE_CHARS = /^[^\p{Cc}\p{Cf}]*$/u;
-const REFERENCE_MAX_LENGTH = 140;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** A bank code: 3–11 letters or digits, upper-cased. */
 export const bankCodeSchema = z.string().regex(BANK_CODE, 'must be 3 to 11 letters or digits').toUpperCase();
@@ -138,76 +135,3 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
     cause: result.error,
   });
 }
-
-/**
- * A hand-written check of an input's common shapes, tried before its zod schema: the schema's output for an input
- * the schema certainly accepts, else undefined, and the schema then decides (and words any error). zod 4 took about
- * 0.6 µs to parse a deposit's input and 1 µs a transfer's, 15 % and 20 % of the core's whole work for them
- * (`--cpu-prof`, memory store); these checks take a tenth of that. They test the schemas' own patterns and limits,
- * so a rule still lives in one place, and a test holds each to its schema's answers.
- */
-export type FastCheck<T> = (input: unknown) => T | undefined;
-
-/** A field check's answer when only the schema can decide. */
-const UNSURE: unique symbol = Symbol('unsure');
-/** A check of one field for {@link fastObject}: the field's parsed value, or a private marker when only the schema can decide. */
-export type FieldCheck = (value: unknown) => unknown;
-
-const stringMatching = (pattern: RegExp) => (value: unknown) => (typeof value === 'string' && pattern.test(value) ? value : UNSURE);
-const upperCased = (pattern: RegExp) => (value: unknown) => (typeof value === 'string' && pattern.test(value) ? value.toUpperCase() : UNSURE);
-/** Metadata is left to its schema (keys, values, count): few movements carry it. */
-const leftToSchema = () => UNSURE;
-
-/** Fast checks of the fields the movement schemas share: {@link amountSchema}'s, {@link accountRefSchema}'s and the optional ones. */
-export const fastFields = {
-  bankCode: upperCased(BANK_CODE),
-  accountNumber: upperCased(ACCOUNT_NUMBER),
-  amount: (max: number) => (value: unknown) => (Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= max ? value : UNSURE),
-  idempotencyKey: stringMatching(IDEMPOTENCY_KEY),
-  reference: (value: unknown) => (typeof value === 'string' && value.length >= 1 && value.length <= REFERENCE_MAX_LENGTH && REFERENCE_CHARS.test(value) ? value : UNSURE),
-  metadata: leftToSchema,
-  accountRef: (value: unknown): unknown => fastAccountRef(value) ?? UNSURE,
-};
-
-/**
- * The fast check of a `z.strictObject` of `required` and `optional` fields: a plain object with no other key, each
- * field passing its check, gives the object of the checked values (an optional field left out, or undefined, is
- * left out). `refine` may then refuse the result, as the schema's own refinement would.
- */
-export function fastObject<T>(required: Record<string, FieldCheck>, optional: Record<string, FieldCheck> = {}, refine?: (value: T) => boolean): FastCheck<T> {
-  const requiredKeys = Object.keys(required);
-  const optionalKeys = Object.keys(optional);
-  const known = new Set([...requiredKeys, ...optionalKeys]);
-  return (input) => {
-    if (typeof input !== 'object' || input === null) return undefined;
-    const proto: unknown = Object.getPrototypeOf(input);
-    if (proto !== Object.prototype && proto !== null) return undefined;
-    // zod's strictObject looks for unknown keys with `for...in` as well (inherited enumerable ones included).
-    for (const key in input) if (!known.has(key)) return undefined;
-    const fields = input as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of requiredKeys) {
-      const value = required[key]!(fields[key]);
-      if (value === UNSURE) return undefined;
-      out[key] = value;
-    }
-    for (const key of optionalKeys) {
-      const raw = fields[key];
-      if (raw === undefined) continue;
-      const value = optional[key]!(raw);
-      if (value === UNSURE) return undefined;
-      out[key] = value;
-    }
-    return refine && !refine(out as T) ? undefined : (out as T);
-  };
-}
-
-/** A field check as the fast check of a lone value (a header, say). */
-export function fastValue<T>(check: FieldCheck): FastCheck<T> {
-  return (input) => {
-    const value = check(input);
-    return value === UNSURE ? undefined : (value as T);
-  };
-}
-
-const fastAccountRef = fastObject<{ bankCode: string; accountNumber: string }>({ bankCode: fastFields.bankCode, accountNumber: fastFields.accountNumber });

@@ -24,11 +24,11 @@ export function createPrincipals(storage: StorageAdapter) {
   const known = (value: unknown): Principal | null => (typeof value === 'object' && value !== null && issued.has(value) ? (value as Principal) : null);
   return {
     issue(user: StoredUser): Principal {
-      const known = recent.get(user.id);
-      if (known && known.username === user.username) return known;
+      const last = recent.get(user.id);
+      if (last && last.username === user.username) return last;
       const principal = Object.freeze({ userId: user.id, username: user.username });
       issued.add(principal);
-      if (!known && recent.size >= 10_000) recent.delete(recent.keys().next().value!);
+      if (!last && recent.size >= 10_000) recent.delete(recent.keys().next().value!);
       recent.set(user.id, principal);
       return principal;
     },

@@ -33,8 +33,10 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     throw new BankError('CONFIGURATION_INVALID', 'memoryAdapter is volatile; its dataDir journal is retired: use sqliteAdapter({ filename }) from bankcore/sqlite (bankcore import-journal converts a 0.1.0 data directory)');
   }
   let state: MemoryState = emptyState();
-  // Kept async so a caller can never tell this adapter from a networked one by timing or by a sync throw.
-  const ready = async () => undefined;
+  // Every method is async, so a caller never meets a synchronous throw, and answers from the state as it is at the
+  // call: the caller still resumes only in a later microtask, as with a networked store. Each read once waited a
+  // microtask more first (an `await` of a resolved promise): 0.27 µs of a core deposit's 3.55 and 0.26 of a
+  // transfer's 4.18 (in-process A/B), buying no interleaving that the caller's own `await` does not already give.
 
   async function change(event: MemoryChange): Promise<boolean> {
     if (!accepts(state, event)) return false;
@@ -47,51 +49,41 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     async close() {
       state = emptyState();
     },
-    async ping() {
-      await ready();
-    },
+    async ping() {},
 
     createUser: (user, event = null) => change({ t: 'user', user: copyUser(user), event }),
     async findUserById(id) {
-      await ready();
       const user = state.users.get(id);
       return user ? copyUser(user) : null;
     },
     async findUserByUsernameKey(key) {
-      await ready();
       const id = state.userIdByKey.get(key);
       return id === undefined ? null : copyUser(state.users.get(id)!);
     },
     updatePassword: (userId, passwordHash, credentialVersion, expected, event = null) => change({ t: 'password', userId, passwordHash, credentialVersion, expected, event }),
 
     async readEvents(after, limit) {
-      await ready();
       const s = state;
       return s.log.read(after, limit, s.transactions, (id) => s.accounts.get(id)!);
     },
     async pruneEvents(through) {
-      await ready();
       state.log.prune(through);
     },
     ...consumerMethods(() => state.log),
 
     async createOperatorKey(key) {
-      await ready();
       if (state.operatorKeys.has(key.id)) return false;
       state.operatorKeys.set(key.id, copyOperatorKey(key));
       return true;
     },
     async findOperatorKey(id) {
-      await ready();
       const key = state.operatorKeys.get(id);
       return key ? copyOperatorKey(key) : null;
     },
     async listOperatorKeys() {
-      await ready();
       return [...state.operatorKeys.values()].map(copyOperatorKey);
     },
     async updateOperatorKey(id, change) {
-      await ready();
       const key = state.operatorKeys.get(id);
       if (!key) return false;
       if (change.lastUsedAt) key.lastUsedAt = change.lastUsedAt;
@@ -101,50 +93,40 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
 
     createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
     async findAccount(bankCode, accountNumber) {
-      await ready();
       const id = accountIdOf(state, bankCode, accountNumber);
       return id === undefined ? null : copyAccount(state.accounts.get(id)!);
     },
     async findAccountById(id) {
-      await ready();
       const account = state.accounts.get(id);
       return account ? copyAccount(account) : null;
     },
     async listAccounts(ownerId) {
-      await ready();
       const s = state;
       return (s.accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(s.accounts.get(id)!));
     },
 
     async commit(plan) {
-      await ready();
       return applyCommit(state, plan);
     },
     async findIdempotencyRecord(scope, key) {
-      await ready();
       return state.idempotency.find(scope, key);
     },
     async findTransaction(id) {
-      await ready();
       const row = state.transactions.find(id);
       return row === null ? null : state.transactions.at(row);
     },
     async findHold(id) {
-      await ready();
       const h = state.holds.get(id);
       return h ? copyHold(h) : null;
     },
     async listHolds(accountId, status) {
-      await ready();
       const s = state;
       return (s.holdIdsByAccount.get(accountId) ?? []).map((id) => s.holds.get(id)!).filter((h) => status === null || h.status === status).map(copyHold);
     },
     async countPendingHolds() {
-      await ready();
       return state.pendingHoldIds.size;
     },
     async listExpiredHolds(at, limit) {
-      await ready();
       const s = state;
       const due = [];
       for (const id of s.pendingHoldIds) {
@@ -156,7 +138,6 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
 
     async listLedgerEntries(accountId, { limit, beforeSequence, from, to }) {
-      await ready();
       const view = ledgerView(state, accountId);
       // Sequence n sits at index n - 1 and times never go backwards, so every bound is a slice or a binary search.
       let end = beforeSequence === null ? view.length : Math.min(view.length, Math.max(0, beforeSequence - 1));
@@ -167,7 +148,6 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       return page;
     },
     async findEntryAt(accountId, at) {
-      await ready();
       const view = ledgerView(state, accountId);
       const index = lastIndexAtOrBefore(view.length, view.timeAt, at.getTime());
       return index < 0 ? null : view.entryAt(index);
@@ -175,7 +155,6 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
 
     readLedger() {
       return (async function* () {
-        await ready();
         const s = state;
         // Copied in one synchronous step: a consistent snapshot even while movements continue.
         const snapshot = [...s.accounts.values()].map((account) => {
@@ -191,7 +170,6 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
     readTransactions() {
       return (async function* () {
-        await ready();
         const table = state.transactions;
         const snapshot = Array.from({ length: table.length }, (_, row) => table.at(row));
         yield* snapshot;

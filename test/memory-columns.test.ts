@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryAdapter } from 'bankcore/memory';
 import { Column, IdColumn, packUuid, unpackUuid } from '../src/adapters/memory/columns.js';
+import { KeyIndex } from '../src/adapters/memory/key-index.js';
 import { TransactionTable } from '../src/adapters/memory/transactions.js';
 import { newId } from '../src/core/ids.js';
 import { signUp, testBank } from '../src/testing/fixtures.js';
@@ -20,6 +21,28 @@ describe('memory store columns', () => {
     for (const other of ['tx-1', newId().toUpperCase(), newId().slice(1), `${newId().slice(0, 35)}g`, newId().replace(/-/g, '_'), `${newId().slice(0, 35)}\u00e9`]) {
       expect(packUuid(other, words)).toBe(false);
     }
+  });
+
+  it('finds every idempotency key under its own scope only, through every growth of the index and while it moves, and no key it was not given', () => {
+    const index = new KeyIndex();
+    const model = new Map<string, number>();
+    const scopes = ['user-a', 'user-b', '@operator'];
+    const wrong: unknown[] = [];
+    // Keys that differ in one character, keys shared by scopes, and long keys: 60,000 rows cross six growths.
+    for (let row = 0; row < 60_000; row++) {
+      const scope = scopes[row % 3]!;
+      const key = row % 7 === 0 ? `shared-${Math.floor(row / 21)}` : row % 5 === 0 ? `${'k'.repeat(200)}${row}` : `key-${row}`;
+      if (index.get(scope, key) !== model.get(`${scope} ${key}`)) wrong.push(['before add', scope, key]);
+      if (model.has(`${scope} ${key}`)) continue;
+      index.add(scope, key, model.size);
+      model.set(`${scope} ${key}`, model.size);
+      // Every earlier key is still found, also mid-growth, sampled so that the test stays fast.
+      if (row % (row < 5000 ? 97 : 997) === 0) for (const [k, r] of model) if (index.get(k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)) !== r) wrong.push(['lost', k]);
+    }
+    for (const [k, r] of model) if (index.get(k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)) !== r) wrong.push(['at the end', k]);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect([index.get('user-c', 'key-1'), index.get('user-a', 'key-2'), index.get('user-a', 'key-60000'), index.get('user-b', 'shared-0')]).toEqual([undefined, undefined, undefined, model.get('user-b shared-0')]);
+    expect(() => index.add('user-a', 'late', model.size + 1)).toThrow(/out of order/);
   });
 
   it('finds each of 150,000 ids at its row across chunks, ids out of order and other ids included, nothing else, and never appends one twice', () => {

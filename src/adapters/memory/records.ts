@@ -1,5 +1,6 @@
 import { copyHold, copyTransaction, type Hold, type IdempotencyRecord, type Transaction } from 'bankcore';
 import { floats, words } from './columns.js';
+import { KeyIndex } from './key-index.js';
 import { AccountSnapshots, type AccountRow } from './snapshots.js';
 import type { TransactionTable } from './transactions.js';
 
@@ -10,14 +11,14 @@ interface KeptObjects {
 }
 
 /**
- * The memory store's idempotency records, one row each in columns, found per scope and then per key (no
- * composite key string to build and keep for each), each rebuilt as a fresh {@link IdempotencyRecord} when read.
+ * The memory store's idempotency records, one row each in columns, found through a {@link KeyIndex} (no composite
+ * key string to build and keep for each), each rebuilt as a fresh {@link IdempotencyRecord} when read.
  * A movement's record is its key, its fingerprint and numbers: the transaction by its row in the table, the
  * accounts as {@link AccountSnapshots}. Kept as objects, a keyed deposit's record was about 360 heap bytes, every
  * one of them new objects that survived into the old generation (the scavenger copies each such object, twice).
  */
 export class IdempotencyRecords {
-  private readonly scopes = new Map<string, Map<string, number>>();
+  private readonly keys = new KeyIndex();
   private readonly fingerprints: string[] = [];
   /** The row of the record's transaction in the table, + 1; 0 when it has none there (see `objects`). */
   private readonly transactionRow = words();
@@ -32,7 +33,7 @@ export class IdempotencyRecords {
   ) {}
 
   find(scope: string, key: string): IdempotencyRecord | null {
-    const row = this.scopes.get(scope)?.get(key);
+    const row = this.keys.get(scope, key);
     if (row === undefined) return null;
     const inTable = this.transactionRow.get(row);
     const kept = this.objects.get(row);
@@ -51,10 +52,8 @@ export class IdempotencyRecords {
 
   /** Keeps `record`; `row` is the table row of `stored`, the transaction the same commit stored. */
   add(record: IdempotencyRecord, stored: Transaction | null, row: number | null): void {
-    let keys = this.scopes.get(record.scope);
-    if (!keys) this.scopes.set(record.scope, (keys = new Map()));
     const at = this.fingerprints.push(record.fingerprint) - 1;
-    keys.set(record.key, at);
+    this.keys.add(record.scope, record.key, at);
     const inTable = row !== null && record.transaction !== null && record.transaction === stored;
     this.transactionRow.push(inTable ? row + 1 : 0);
     if ((!inTable && record.transaction !== null) || record.hold !== null) this.objects.set(at, { transaction: inTable ? null : record.transaction, hold: record.hold });

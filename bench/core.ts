@@ -1,6 +1,7 @@
 // Core, in process: deposits and transfers per second through `bank` against a plain loop that increments a
-// Map entry and pushes a ledger object, awaited per operation. Each figure comes from a fresh process; each row is
-// the median of BENCH_ROUNDS (default 3) rounds of all of them.
+// Map entry and pushes a ledger object, awaited per operation. Each figure comes from a fresh process, measured
+// after a second of the same operations unmeasured (see core-child.ts); each row is the median of BENCH_ROUNDS
+// (default 3) rounds of all of them.
 import { execFileSync } from 'node:child_process';
 import { fmt, median, type Row } from './lib.js';
 

@@ -1,15 +1,12 @@
 import { words } from './columns.js';
 
-/** Random per process, as V8 seeds its own string hashes: no client can aim keys at one chain of the table. */
-const SEED = crypto.getRandomValues(new Uint32Array(1))[0]!;
-
 /**
- * Bob Jenkins' one-at-a-time hash of a scope's number and a key, from the process's seed: the family V8 used for
- * its own seeded string hashes (a JavaScript `Map` of client keys is protected no better): about 100 ns for a
- * 36-character key.
+ * Bob Jenkins' one-at-a-time hash of a scope's number and a key, from a random seed: the family V8 used for its own
+ * seeded string hashes (a JavaScript `Map` of client keys is protected no better): about 100 ns for a 36-character
+ * key.
  */
-function hashOf(scope: number, key: string): number {
-  let h = SEED ^ Math.imul(scope + 1, 0x9e3779b1);
+function hashOf(seed: number, scope: number, key: string): number {
+  let h = seed ^ Math.imul(scope + 1, 0x9e3779b1);
   for (let i = 0; i < key.length; i++) {
     h = (h + key.charCodeAt(i)) | 0;
     h = (h + (h << 10)) | 0;
@@ -53,18 +50,25 @@ export class KeyIndex {
   private readonly keys: string[] = [];
   private readonly scopeOf = words();
   private readonly scopes = new Map<string, number>();
+  /**
+   * Random per index, as V8 seeds its string hashes, so that no client can aim keys at one chain of the table. Drawn
+   * at the first key, not when the module loads or the store is made: Cloudflare's workerd refuses random values
+   * in a worker's global scope, where a bank is often created.
+   */
+  private seed = 0;
 
   /** The row of `key` in `scope`, or undefined. */
   get(scope: string, key: string): number | undefined {
     const s = this.scopes.get(scope);
     if (s === undefined) return undefined;
-    const hash = hashOf(s, key);
+    const hash = hashOf(this.seed, s, key);
     return this.find(this.table, hash, s, key) ?? (this.previous ? this.find(this.previous, hash, s, key) : undefined);
   }
 
   /** Adds a key that is not in the index (the caller looked first), for `row`: rows arrive as 0, 1, 2 and on. */
   add(scope: string, key: string, row: number): void {
     if (row !== this.keys.length) throw new Error(`key row ${row} out of order (next is ${this.keys.length})`);
+    if (this.keys.length === 0) this.seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
     let s = this.scopes.get(scope);
     if (s === undefined) this.scopes.set(scope, (s = this.scopes.size));
     this.keys.push(key);
@@ -76,7 +80,7 @@ export class KeyIndex {
       this.moved = 0;
       this.move();
     }
-    this.place(hashOf(s, key), row);
+    this.place(hashOf(this.seed, s, key), row);
     this.size++;
   }
 

@@ -71,6 +71,11 @@ export class Interned<V = string> {
     return n;
   }
 
+  /** The number of `key` if it was interned, else undefined (nothing is added). */
+  find(key: string): number | undefined {
+    return this.numbers.get(key);
+  }
+
   value(n: number): V {
     return this.values[n]!;
   }

@@ -1,4 +1,4 @@
-import { words } from './columns.js';
+import { Interned, internString, words } from './columns.js';
 
 /**
  * Bob Jenkins' one-at-a-time hash of a scope's number and a key, from a random seed: the family V8 used for its own
@@ -46,10 +46,10 @@ export class KeyIndex {
   /** The table before the last growth, while its slots are being moved; `moved` slots of it have been. */
   private previous: Uint32Array | null = null;
   private moved = 0;
-  private size = 0;
+  /** Each row's key, and its scope's number in `scopes`. */
   private readonly keys: string[] = [];
   private readonly scopeOf = words();
-  private readonly scopes = new Map<string, number>();
+  private readonly scopes = new Interned();
   /**
    * Random per index, as V8 seeds its string hashes, so that no client can aim keys at one chain of the table. Drawn
    * at the first key, not when the module loads or the store is made: Cloudflare's workerd refuses random values
@@ -59,7 +59,7 @@ export class KeyIndex {
 
   /** The row of `key` in `scope`, or undefined. */
   get(scope: string, key: string): number | undefined {
-    const s = this.scopes.get(scope);
+    const s = this.scopes.find(scope);
     if (s === undefined) return undefined;
     const hash = hashOf(this.seed, s, key);
     return this.find(this.table, hash, s, key) ?? (this.previous ? this.find(this.previous, hash, s, key) : undefined);
@@ -69,19 +69,18 @@ export class KeyIndex {
   add(scope: string, key: string, row: number): void {
     if (row !== this.keys.length) throw new Error(`key row ${row} out of order (next is ${this.keys.length})`);
     if (this.keys.length === 0) this.seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
-    let s = this.scopes.get(scope);
-    if (s === undefined) this.scopes.set(scope, (s = this.scopes.size));
+    const s = internString(this.scopes, scope);
     this.keys.push(key);
     this.scopeOf.push(s);
+    // At most half full, counting this key.
     if (this.previous) this.move();
-    else if (2 * (this.size + 1) > this.table.length >>> 1) {
+    else if (2 * this.keys.length > this.table.length >>> 1) {
       this.previous = this.table;
       this.table = new Uint32Array(this.table.length * 2);
       this.moved = 0;
       this.move();
     }
     this.place(hashOf(this.seed, s, key), row);
-    this.size++;
   }
 
   private find(table: Uint32Array, hash: number, scope: number, key: string): number | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../src/core/ids.js';
+import { newId, packUuid, unpackUuid } from '../src/core/ids.js';
 import { fingerprint } from '../src/core/ledger.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
@@ -23,8 +23,42 @@ describe('ids', () => {
     expect(new Set(ids.map((id) => id.slice(19, 23))).size).toBeGreaterThan(900);
   });
 
-  it('sort in creation order also within one millisecond, and past 4096 ids in one millisecond', () => {
-    const ids = Array.from({ length: 20_000 }, () => newId());
+  it('pack into four words and back to the same string, whether just made or read from text, and nothing else packs', () => {
+    const words = new Uint32Array(4);
+    const fromText = new Uint32Array(4);
+    for (let i = 0; i < 1000; i++) {
+      const id = newId();
+      expect(packUuid(id, words)).toBe(true);
+      expect(unpackUuid(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(id);
+      // The same text in another string object, and an id made long ago: both read from their digits.
+      expect(packUuid(` ${id}`.slice(1), fromText)).toBe(true);
+      expect([...fromText]).toEqual([...words]);
+      if (i % 100 === 0) for (let j = 0; j < 8; j++) newId();
+    }
+    const old = Array.from({ length: 20 }, () => newId());
+    for (const id of old) {
+      expect(packUuid(id, words)).toBe(true);
+      expect(unpackUuid(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(id);
+    }
+    expect(packUuid('00000000-0000-0000-0000-000000000000', words) && unpackUuid(...([...words] as [number, number, number, number]))).toBe('00000000-0000-0000-0000-000000000000');
+    expect(packUuid('ffffffff-ffff-ffff-ffff-ffffffffffff', words) && unpackUuid(...([...words] as [number, number, number, number]))).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff');
+    const recent = newId();
+    for (const other of ['tx-1', recent.toUpperCase(), recent.slice(1), `${recent.slice(0, 35)}g`, recent.replace(/-/g, '_'), `${recent.slice(0, 35)}\u00e9`, `${recent.slice(0, 35)}\u0130`, `${recent.slice(0, 35)}:`]) {
+      expect(packUuid(other, words)).toBe(false);
+    }
+  });
+
+  it('sort in creation order also within one millisecond, and past 4096 ids in one millisecond, and pack as they read', () => {
+    const words = new Uint32Array(4);
+    const unpacked: string[] = [];
+    const ids = Array.from({ length: 20_000 }, () => {
+      const id = newId();
+      // The words kept as an id is made hold through a millisecond's counter running over, too.
+      packUuid(id, words);
+      unpacked.push(unpackUuid(words[0]!, words[1]!, words[2]!, words[3]!));
+      return id;
+    });
+    expect(unpacked).toEqual(ids);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });

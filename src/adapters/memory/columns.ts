@@ -1,3 +1,5 @@
+import { packUuid, unpackUuid } from 'bankcore';
+
 // Compact storage for what the memory store keeps millions of: numbers in typed-array columns, strings that repeat
 // (types, currencies, user and account ids) interned once, and version-7 UUIDs as four 32-bit words. An object per
 // transaction, leg, event and Date cost about 940 heap bytes per deposit (a heap snapshot of 100,000 deposits: seven
@@ -37,6 +39,20 @@ export class Column<T extends Chunk> {
     chunk[offset] = value;
     this.length = index + 1;
     return index;
+  }
+
+  /**
+   * Appends four values as one row of a column of rows of four (ids): the row's first value may open a chunk, and
+   * every chunk's size is a multiple of four, so the other three always fit in it.
+   */
+  pushFour(a: number, b: number, c: number, d: number): void {
+    const index = this.push(a);
+    const chunk = this.chunks[index >>> CHUNK_BITS]!;
+    const offset = index & MASK;
+    chunk[offset + 1] = b;
+    chunk[offset + 2] = c;
+    chunk[offset + 3] = d;
+    this.length = index + 4;
   }
 
   get(index: number): number {
@@ -84,53 +100,8 @@ export class Interned<V = string> {
 /** Interns a plain string. */
 export const internString = (table: Interned, s: string): number => table.number(s, () => s);
 
-const HEX_CODE = new Uint8Array(128).fill(255);
-for (let i = 0; i < 16; i++) HEX_CODE['0123456789abcdef'.charCodeAt(i)] = i;
-// Character positions of the 32 hex digits in `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
-const DIGIT_AT = Array.from({ length: 36 }, (_, i) => i).filter((i) => i !== 8 && i !== 13 && i !== 18 && i !== 23);
-
 /**
- * Packs a lowercase, hyphenated UUID into `out` as four 32-bit words; false (and `out` unspecified) for any other
- * string, which the caller then keeps as a string. Every id bankcore makes is such a UUID; a plan built by hand
- * may carry any id.
- */
-export function packUuid(id: string, out: Uint32Array): boolean {
-  if (id.length !== 36 || id.charCodeAt(8) !== 45 || id.charCodeAt(13) !== 45 || id.charCodeAt(18) !== 45 || id.charCodeAt(23) !== 45) return false;
-  for (let w = 0; w < 4; w++) {
-    let word = 0;
-    for (let d = 0; d < 8; d++) {
-      const code = id.charCodeAt(DIGIT_AT[w * 8 + d]!);
-      const value = code < 128 ? HEX_CODE[code]! : 255;
-      if (value === 255) return false;
-      word = (word << 4) | value;
-    }
-    out[w] = word >>> 0;
-  }
-  return true;
-}
-
-const text = new Uint8Array(36).fill(45);
-const latin1 = new TextDecoder('latin1');
-const HEX = '0123456789abcdef';
-
-/** The UUID that {@link packUuid} packed, as one flat string. */
-export function unpackUuid(w0: number, w1: number, w2: number, w3: number): string {
-  const ws = [w0, w1, w2, w3];
-  for (let i = 0; i < 32; i++) text[DIGIT_AT[i]!] = HEX.charCodeAt((ws[i >>> 3]! >>> (28 - 4 * (i & 7))) & 15);
-  return latin1.decode(text);
-}
-
-/** The order of two packed ids: negative, zero or positive. */
-function compareWords(a: Uint32Array, b: Uint32Array): number {
-  for (let i = 0; i < 4; i++) {
-    const difference = a[i]! - b[i]!;
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
-
-/**
- * UUIDs packed into four word columns, and any other id kept as a string. An indexed column finds the row of an id
+ * UUIDs packed into four words each (`packUuid`), and any other id kept as a string. An indexed column finds the row of an id
  * by binary search over the rows whose ids arrived in increasing order, which is nearly all of them: the core's ids
  * are version-7 UUIDs that only ever grow in this process, and stores append in about the order they were made.
  * An id that arrives out of order (or is no such UUID) is kept in a map. The hash this replaces cost 550 ns a new
@@ -138,7 +109,8 @@ function compareWords(a: Uint32Array, b: Uint32Array): number {
  * appending in order costs one comparison with the newest id. A lookup is then O(log n): about 24 steps at 10M rows.
  */
 export class IdColumn {
-  private readonly w = [words(), words(), words(), words()];
+  /** Each row's four words, in a row of four: a push writes one chunk, and a comparison reads one. */
+  private readonly w = words();
   /** With `indexed: false` there is no index (and no `find`): for ids only ever read by row. */
   constructor(private readonly options: { indexed: boolean }) {}
 
@@ -147,8 +119,6 @@ export class IdColumn {
   private readonly others = new Map<string, number>();
   private readonly otherIds = new Map<number, string>();
   private readonly scratch = new Uint32Array(4);
-  /** The words of the newest in-order id: every append compares with it, without reading four columns. */
-  private readonly newest = new Uint32Array(4);
   length = 0;
 
   /**
@@ -157,17 +127,20 @@ export class IdColumn {
   push(id: string): number | null {
     const s = this.scratch;
     const packed = packUuid(id, s);
-    const inOrder = packed && this.options.indexed && (this.ordered.length === 0 || compareWords(s, this.newest) > 0);
-    if (this.options.indexed && !inOrder && this.find(id) !== null) return null;
+    const indexed = this.options.indexed;
+    // In order when after the newest in-order id, which every append compares with.
+    const newest = this.ordered.length - 1;
+    const inOrder = packed && indexed && (newest < 0 || this.compare(s, this.ordered.get(newest)) > 0);
+    if (indexed && !inOrder && this.find(id) !== null) return null;
     const row = this.length++;
     // packUuid wrote `s` for a UUID only; the string of any other id is kept whole (otherIds).
-    for (let i = 0; i < 4; i++) this.w[i]!.push(packed ? s[i]! : 0);
-    if (!packed) this.otherIds.set(row, id);
-    if (inOrder) {
-      this.ordered.push(row);
-      this.newest.set(s);
+    if (packed) this.w.pushFour(s[0]!, s[1]!, s[2]!, s[3]!);
+    else {
+      this.w.pushFour(0, 0, 0, 0);
+      this.otherIds.set(row, id);
     }
-    else if (this.options.indexed) this.others.set(id, row);
+    if (inOrder) this.ordered.push(row);
+    else if (indexed) this.others.set(id, row);
     return row;
   }
 
@@ -191,19 +164,20 @@ export class IdColumn {
   /** The order of the packed id `s` against row `row`'s id: negative, zero or positive. */
   private compare(s: Uint32Array, row: number): number {
     for (let i = 0; i < 4; i++) {
-      const difference = s[i]! - this.w[i]!.get(row);
+      const difference = s[i]! - this.w.get(4 * row + i);
       if (difference !== 0) return difference;
     }
     return 0;
   }
 
   id(row: number): string {
-    return this.otherIds.get(row) ?? unpackUuid(this.w[0]!.get(row), this.w[1]!.get(row), this.w[2]!.get(row), this.w[3]!.get(row));
+    const w = this.w;
+    return this.otherIds.get(row) ?? unpackUuid(w.get(4 * row), w.get(4 * row + 1), w.get(4 * row + 2), w.get(4 * row + 3));
   }
 
   /** Frees the rows below `row` (unindexed columns only: the index would still name them). */
   dropBefore(row: number): void {
-    for (const w of this.w) w.dropBefore(row);
+    this.w.dropBefore(4 * row);
     for (const other of this.otherIds.keys()) if (other < row) this.otherIds.delete(other);
   }
 }

@@ -16,6 +16,7 @@ import {
   type StoredAccount,
   type StoredOperatorKey,
   type StoredUser,
+  type TransactionLeg,
 } from 'bankcore';
 
 /** Everything the memory adapter knows. */
@@ -167,28 +168,28 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   const reversedRow = plan.reverses === null ? null : state.transactions.find(plan.reverses);
   const reversed = reversedRow === null ? null : state.transactions.at(reversedRow);
   // The store's own map of accounts, read only: a map of just the plan's accounts, built per commit, cost more.
-  const outcome = applyCommitPlan(plan, { accounts: state.accounts, hold, reversed, derivedOnRead: true, unsequencedEntries: false });
+  const outcome = applyCommitPlan(plan, { accounts: state.accounts, hold, reversed, derivedOnRead: true, entryObjects: false });
   if (isRefusal(outcome)) return { status: 'refused', reason: outcome.reason, accountId: outcome.accountId };
 
   const transaction = outcome.transaction;
   const row = transaction && state.transactions.add(transaction);
   if (outcome.reversed) state.transactions.markReversed(reversedRow!, outcome.reversed.reversedBy);
   for (const account of outcome.accounts) state.accounts.set(account.id, account);
-  for (const entry of outcome.entries) {
-    const ledger = state.ledgers.get(entry.accountId)!;
+  // Each leg's entry is its transaction's row and the balance after it: a customer account's from its row after the
+  // change, a settlement account's (derived, so in no row of the outcome) from its leg.
+  for (const leg of transaction?.legs ?? NO_LEGS) {
+    let after = rowAfter(outcome.accounts, leg.accountId);
+    if (!after && state.settlementIds.has(leg.accountId)) {
+      after = state.accounts.get(leg.accountId)!;
+      after.balance += leg.amount;
+      after.available = after.balance - after.pending;
+      after.entryCount += 1;
+      after.lastEntryAt = outcome.committedAt;
+    }
+    if (!after) continue;
+    const ledger = state.ledgers.get(leg.accountId)!;
     ledger.transactionRows.push(row!);
-    ledger.balances.push(entry.balanceAfter);
-  }
-  for (const leg of outcome.transaction?.legs ?? []) {
-    if (!state.settlementIds.has(leg.accountId)) continue;
-    const legs = state.ledgers.get(leg.accountId)!;
-    const world = state.accounts.get(leg.accountId)!;
-    world.balance += leg.amount;
-    world.available = world.balance - world.pending;
-    world.entryCount += 1;
-    world.lastEntryAt = outcome.committedAt;
-    legs.transactionRows.push(row!);
-    legs.balances.push(world.balance);
+    ledger.balances.push(after.balance);
   }
   if (outcome.hold) indexHold(state, outcome.hold);
   if (outcome.record) state.idempotency.add(outcome.record, transaction, row);
@@ -206,6 +207,14 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
     hold: outcome.hold && copyHold(outcome.hold),
     accounts: keptWhole ? outcome.touched.map(copyPublicAccount) : outcome.touched,
   };
+}
+
+const NO_LEGS: readonly TransactionLeg[] = [];
+
+/** The row of account `id` among a commit's rows after the change, or undefined. */
+function rowAfter(rows: readonly StoredAccount[], id: string): StoredAccount | undefined {
+  for (const row of rows) if (row.id === id) return row;
+  return undefined;
 }
 
 /** The last index below `length` whose time (never decreasing with the index) is at or before `at`, or -1. */

@@ -51,7 +51,10 @@ export class TransactionTable {
       this.legParty.push(this.party(l));
       this.legAmount.push(l.amount);
     }
-    this.setRare(row, { reference: t.reference, metadata: { ...t.metadata }, reversalOf: t.reversalOf, reversedBy: t.reversedBy, holdId: t.holdId });
+    // Most transactions have none of these: checked before building the object, which every add paid for.
+    if (t.reference !== null || t.reversalOf !== null || t.reversedBy !== null || t.holdId !== null || !isEmpty(t.metadata)) {
+      this.setRare(row, { reference: t.reference, metadata: { ...t.metadata }, reversalOf: t.reversalOf, reversedBy: t.reversedBy, holdId: t.holdId });
+    }
     return row;
   }
 
@@ -102,10 +105,12 @@ export class TransactionTable {
 
   /** The interned party of a leg: found by account id alone, since an account's bank code and number never change. */
   private party(l: TransactionLeg): number {
+    // Found first without a closure to make: a known party is nearly every leg.
+    const n = this.parties.find(l.accountId);
+    const known = n === undefined ? undefined : this.parties.value(n);
+    if (known && known.bankCode === l.bankCode && known.accountNumber === l.accountNumber) return n!;
     const copy = () => ({ accountId: l.accountId, bankCode: l.bankCode, accountNumber: l.accountNumber });
-    const n = this.parties.number(l.accountId, copy);
-    const known = this.parties.value(n);
-    if (known.bankCode === l.bankCode && known.accountNumber === l.accountNumber) return n;
+    if (!known) return this.parties.number(l.accountId, copy);
     // A plan built by hand may name one account id with two refs; the core never does.
     return this.parties.number(`\u0000${l.accountId}\u0000${l.bankCode}\u0000${l.accountNumber}`, copy);
   }

@@ -36,8 +36,6 @@ export interface MemoryState {
    * entry retains two array slots instead of an object of twelve fields and an id string of its own.
    */
   ledgers: Map<string, CompactLedger>;
-  /** The settlement accounts: the store updates their rows from their legs as it applies them (their guards are derived). */
-  settlementIds: Set<string>;
   transactions: TransactionTable;
   holds: Map<string, Hold>;
   holdIdsByAccount: Map<string, string[]>;
@@ -70,7 +68,6 @@ export function emptyState(): MemoryState {
     accountIdByRef: new Map(),
     accountIdsByOwner: new Map(),
     ledgers: new Map(),
-    settlementIds: new Set(),
     transactions,
     holds: new Map(),
     holdIdsByAccount: new Map(),
@@ -127,7 +124,6 @@ export function indexAccount(state: MemoryState, account: StoredAccount): void {
     owned.push(account.id);
     state.accountIdsByOwner.set(account.ownerId, owned);
   }
-  if (account.ownerId === null) state.settlementIds.add(account.id);
   state.ledgers.set(account.id, { transactionRows: [], balances: [] });
 }
 
@@ -176,17 +172,18 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   if (outcome.reversed) state.transactions.markReversed(reversedRow!, outcome.reversed.reversedBy);
   for (const account of outcome.accounts) state.accounts.set(account.id, account);
   // Each leg's entry is its transaction's row and the balance after it: a customer account's from its row after the
-  // change, a settlement account's (derived, so in no row of the outcome) from its leg.
+  // change, a settlement account's (derived, so in no row of the outcome: the store updates its row from its legs
+  // as it applies them) from its leg.
   for (const leg of transaction?.legs ?? NO_LEGS) {
     let after = rowAfter(outcome.accounts, leg.accountId);
-    if (!after && state.settlementIds.has(leg.accountId)) {
-      after = state.accounts.get(leg.accountId)!;
+    if (!after) {
+      after = state.accounts.get(leg.accountId);
+      if (after?.ownerId !== null) continue;
       after.balance += leg.amount;
       after.available = after.balance - after.pending;
       after.entryCount += 1;
       after.lastEntryAt = outcome.committedAt;
     }
-    if (!after) continue;
     const ledger = state.ledgers.get(leg.accountId)!;
     ledger.transactionRows.push(row!);
     ledger.balances.push(after.balance);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryAdapter } from 'bankcore/memory';
-import { Column, IdColumn } from '../src/adapters/memory/columns.js';
+import { AccountLedger, Column, IdColumn } from '../src/adapters/memory/columns.js';
 import { KeyIndex } from '../src/adapters/memory/key-index.js';
 import { TransactionTable } from '../src/adapters/memory/transactions.js';
 import { newId } from '../src/core/ids.js';
@@ -61,6 +61,36 @@ describe('memory store columns', () => {
     column.dropBefore(70_000);
     expect(() => column.get(0)).toThrow();
     expect([column.get(65_536), column.get(69_999), column.length]).toEqual([42, Number.MAX_SAFE_INTEGER - 69_999, 140_000]);
+  });
+});
+
+describe('memory store account ledgers', () => {
+  it('keep every entry exactly, in the first plain arrays and in the chunks made whole past them', () => {
+    const ledger = new AccountLedger();
+    const balanceOf = (i: number) => (i % 3 === 0 ? Number.MAX_SAFE_INTEGER - i : i % 3 === 1 ? -i : i * 0.5 > 1e5 ? 2 ** 40 + i : i);
+    for (let i = 0; i < 200_000; i++) ledger.push(i * 7, balanceOf(i));
+    const wrong: number[] = [];
+    for (let i = 0; i < 200_000; i++) if (ledger.transactionRow(i) !== i * 7 || ledger.balanceAfter(i) !== balanceOf(i)) wrong.push(i);
+    expect(wrong).toEqual([]);
+    expect(ledger.length).toBe(200_000);
+  });
+
+  it('answers history pages and past balances across the end of an account\'s first 65,536 entries', async () => {
+    const storage = memoryAdapter();
+    const bank = testBank(storage);
+    const alice = await signUp(bank, 'alice');
+    const account = { bankCode: 'MEM01', accountNumber: 'ACCT0001' };
+    const opened = await bank.openAccount(alice, account);
+    let last = null;
+    for (let i = 1; i <= 65_540; i++) last = await bank.deposit(alice, { account, amount: i });
+    const page = await storage.listLedgerEntries(opened.id, { limit: 8, beforeSequence: 65_540, from: null, to: null });
+    expect(page.map((e) => [e.sequence, e.amount, e.balanceAfter])).toEqual(
+      Array.from({ length: 8 }, (_, k) => { const n = 65_539 - k; return [n, n, (n * (n + 1)) / 2]; }),
+    );
+    const newest = await storage.findEntryAt(opened.id, last!.transaction.createdAt);
+    expect([newest?.sequence, newest?.balanceAfter]).toEqual([65_540, (65_540 * 65_541) / 2]);
+    expect((await bank.verify()).ok).toBe(true);
+    await bank.close();
   });
 });
 

@@ -73,6 +73,52 @@ export const floats = () => new Column((n) => new Float64Array(n));
 export const words = () => new Column((n) => new Uint32Array(n));
 export const bytes = () => new Column((n) => new Uint8Array(n));
 
+/**
+ * An account's ledger, compactly: per entry, the row of its transaction and the balance after it. The first 65,536
+ * entries go to two plain arrays, as most accounts never have more; past those, to plain arrays made at their whole
+ * size, 65,536 each, written by index. A plain array of millions (a currency's settlement account takes a leg of
+ * every deposit) is copied whole each time it outgrows itself: a push cost 26 to 35 ns there against 8 to 12 by
+ * index into a chunk made whole (2 × 10^6 of each, Node 20). Plain arrays rather than typed ones, which cost about
+ * 150 bytes each of their own, and whose freed growth raised resident memory per entry from 211 to 278 B in `bench
+ * memory`.
+ */
+export class AccountLedger {
+  private readonly rows: number[] = [];
+  private readonly balances: number[] = [];
+  private moreRows: number[][] | null = null;
+  private moreBalances: number[][] | null = null;
+  length = 0;
+
+  push(transactionRow: number, balanceAfter: number): void {
+    const index = this.length++;
+    if (index < CHUNK) {
+      this.rows.push(transactionRow);
+      this.balances.push(balanceAfter);
+      return;
+    }
+    const chunk = (index >>> CHUNK_BITS) - 1;
+    const offset = index & MASK;
+    const rows = (this.moreRows ??= []);
+    const balances = (this.moreBalances ??= []);
+    if (offset === 0) {
+      rows.push(new Array<number>(CHUNK));
+      balances.push(new Array<number>(CHUNK));
+    }
+    rows[chunk]![offset] = transactionRow;
+    balances[chunk]![offset] = balanceAfter;
+  }
+
+  /** The row of the transaction of the entry at `index` (0 for the account's first). */
+  transactionRow(index: number): number {
+    return index < CHUNK ? this.rows[index]! : this.moreRows![(index >>> CHUNK_BITS) - 1]![index & MASK]!;
+  }
+
+  /** The account's balance after the entry at `index`. */
+  balanceAfter(index: number): number {
+    return index < CHUNK ? this.balances[index]! : this.moreBalances![(index >>> CHUNK_BITS) - 1]![index & MASK]!;
+  }
+}
+
 /** Strings (or values keyed by a string) stored once and named by a small number. */
 export class Interned<V = string> {
   private readonly numbers = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { AccountLedger } from './columns.js';
 import { MemoryEventLog } from './events.js';
 import { IdempotencyRecords } from './records.js';
 import { TransactionTable } from './transactions.js';
@@ -35,7 +36,7 @@ export interface MemoryState {
    * after each. Entries are rebuilt on read (`entryOf`) from the transaction, which the store keeps anyway, so an
    * entry retains two array slots instead of an object of twelve fields and an id string of its own.
    */
-  ledgers: Map<string, CompactLedger>;
+  ledgers: Map<string, AccountLedger>;
   transactions: TransactionTable;
   holds: Map<string, Hold>;
   holdIdsByAccount: Map<string, string[]>;
@@ -51,12 +52,6 @@ export type MemoryChange =
   | { t: 'user'; user: StoredUser; event: NewEvent | null }
   | { t: 'password'; userId: string; passwordHash: string; credentialVersion: number; expected: { passwordHash: string; credentialVersion: number } | undefined; event: NewEvent | null }
   | { t: 'account'; account: StoredAccount; event: NewEvent | null };
-
-/** See {@link MemoryState.ledgers}. */
-export interface CompactLedger {
-  transactionRows: number[];
-  balances: number[];
-}
 
 export function emptyState(): MemoryState {
   const transactions = new TransactionTable();
@@ -124,7 +119,7 @@ export function indexAccount(state: MemoryState, account: StoredAccount): void {
     owned.push(account.id);
     state.accountIdsByOwner.set(account.ownerId, owned);
   }
-  state.ledgers.set(account.id, { transactionRows: [], balances: [] });
+  state.ledgers.set(account.id, new AccountLedger());
 }
 
 /** Applies a non-commit event that {@link accepts} allowed. */
@@ -184,9 +179,7 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
       after.entryCount += 1;
       after.lastEntryAt = outcome.committedAt;
     }
-    const ledger = state.ledgers.get(leg.accountId)!;
-    ledger.transactionRows.push(row!);
-    ledger.balances.push(after.balance);
+    state.ledgers.get(leg.accountId)!.push(row!, after.balance);
   }
   if (outcome.hold) indexHold(state, outcome.hold);
   if (outcome.record) state.idempotency.add(outcome.record, transaction, row);
@@ -237,14 +230,13 @@ export function ledgerView(state: MemoryState, accountId: string): LedgerView {
   const ledger = state.ledgers.get(accountId);
   if (!ledger) return { length: 0, timeAt: () => 0, entryAt: (i) => { throw new RangeError(`no entry at ${i}`); } };
   const currency = state.accounts.get(accountId)!.currency;
-  const rows = ledger.transactionRows;
   return {
-    length: rows.length,
-    timeAt: (i) => state.transactions.timeAt(rows[i]!),
+    length: ledger.length,
+    timeAt: (i) => state.transactions.timeAt(ledger.transactionRow(i)),
     entryAt: (i) => {
-      const t = state.transactions.at(rows[i]!);
+      const t = state.transactions.at(ledger.transactionRow(i));
       // Legs name distinct accounts (the core refuses a plan that repeats one): one leg is this account's.
-      return entryOf(t, t.legs.findIndex((l) => l.accountId === accountId), i + 1, ledger.balances[i]!, currency);
+      return entryOf(t, t.legs.findIndex((l) => l.accountId === accountId), i + 1, ledger.balanceAfter(i), currency);
     },
   };
 }

@@ -101,7 +101,7 @@ function fourDigits(id: string, at: number): number {
  * @example
  * ```ts
  * const words = new Uint32Array(4);
- * if (packUuid(transaction.id, words)) column.push(words);
+ * if (packUuid(transaction.id, words)) console.log([...words]); // four numbers; unpackUuid(...words) is the id again
  * ```
  */
 export function packUuid(id: string, out: Uint32Array): boolean {

@@ -52,7 +52,7 @@ export class TransactionTable {
       this.legAmount.push(l.amount);
     }
     // Most transactions have none of these: checked before building the object, which every add paid for.
-    if (t.reference !== null || t.reversalOf !== null || t.reversedBy !== null || t.holdId !== null || !isEmpty(t.metadata)) {
+    if (!hasNoRare(t)) {
       this.setRare(row, { reference: t.reference, metadata: { ...t.metadata }, reversalOf: t.reversalOf, reversedBy: t.reversedBy, holdId: t.holdId });
     }
     return row;
@@ -120,10 +120,14 @@ export class TransactionTable {
   }
 
   private setRare(row: number, rare: Rare): void {
-    const empty = rare.reference === null && rare.reversalOf === null && rare.reversedBy === null && rare.holdId === null && isEmpty(rare.metadata);
-    if (empty) this.rare.delete(row);
+    if (hasNoRare(rare)) this.rare.delete(row);
     else this.rare.set(row, rare);
   }
+}
+
+/** Whether a transaction (or its rare fields) has none of them: no reference, links or metadata. */
+function hasNoRare(r: Rare): boolean {
+  return r.reference === null && r.reversalOf === null && r.reversedBy === null && r.holdId === null && isEmpty(r.metadata);
 }
 
 function isEmpty(metadata: Metadata): boolean {

@@ -1,6 +1,6 @@
 export { createBank, usernameKey } from './bank.js';
 export type { Bank, BankOperator, BankOptions, OpenAccountInput } from './bank.js';
-export { applyCommitPlan, copyEntry, copyHold, copyTransaction, emptyAccount, entryOf, newSettlementAccount, isRefusal, publicAccount, SETTLEMENT_ID_PREFIX, settlementId } from './commit.js';
+export { applyCommitPlan, copyEntry, copyHold, copyTransaction, emptyAccount, entryOf, newSettlementAccount, isRefusal, publicAccount, rowOf, SETTLEMENT_ID_PREFIX, settlementId } from './commit.js';
 export type { CommitInputs, CommitOutcome, CommitRefusal, UnsequencedEntry } from './commit.js';
 export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';

@@ -136,15 +136,18 @@ export function refusalError(reason: Exclude<RefusalReason, 'stale'>, ref: Accou
   return REFUSALS[reason](ref);
 }
 
+/** The statuses most guards allow, one frozen array shared by every plan rather than one made per guard. */
+const ACTIVE_ONLY: readonly AccountStatus[] = Object.freeze(['active']);
+
 /** The guard of a customer account: its status, and available down to `-overdraftLimit`. */
-export function customerGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ['active']): AccountGuard {
+export function customerGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ACTIVE_ONLY): AccountGuard {
   return { accountId: account.id, statuses, minAvailable: -account.overdraftLimit, overdraftLimit: account.overdraftLimit, derived: false };
 }
 
 /** The guard of a leg's account: a customer account's, or none for a settlement account (derived, no floor). */
-export function legGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ['active']): AccountGuard {
+export function legGuard(account: StoredAccount, statuses: readonly AccountStatus[] = ACTIVE_ONLY): AccountGuard {
   return isSettlement(account)
-    ? { accountId: account.id, statuses: ['active'], minAvailable: null, overdraftLimit: account.overdraftLimit, derived: true }
+    ? { accountId: account.id, statuses: ACTIVE_ONLY, minAvailable: null, overdraftLimit: account.overdraftLimit, derived: true }
     : customerGuard(account, statuses);
 }
 
@@ -271,7 +274,8 @@ export function createLedger(ctx: LedgerContext) {
       switch (result.status) {
         case 'committed':
           ctx.committed?.();
-          return { transaction: result.transaction, hold: result.hold, accounts: result.accounts.map(publicAccount), replayed: false };
+          // The answer is the caller's already (see `StorageAdapter.commit`): no copy of its accounts.
+          return { transaction: result.transaction, hold: result.hold, accounts: result.accounts, replayed: false };
         case 'replayed':
           return fromRecord(result.record);
         case 'idempotency_key_reused':
@@ -298,7 +302,7 @@ export function createLedger(ctx: LedgerContext) {
    * The plan that posts a draft now: a new transaction id, the clock's time, and each leg's guard (accounts in
    * `statuses`; settlement accounts derived, with no floor). Callers add what else their change does.
    */
-  function postingPlan(draft: LegsDraft, statuses: readonly AccountStatus[] = ['active']): CommitPlan {
+  function postingPlan(draft: LegsDraft, statuses: readonly AccountStatus[] = ACTIVE_ONLY): CommitPlan {
     const at = ctx.now();
     const plan = emptyPlan(at);
     plan.transaction = draftTransaction(ctx.newId(), draft, at);

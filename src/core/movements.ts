@@ -78,11 +78,15 @@ function ownedBy(principal: Principal, ref: AccountRef, account: StoredAccount |
 /** The caller's view of a committed movement: only their own accounts, never another user's balance. */
 function toResult(principal: Principal, committed: Committed): MovementResult {
   const transaction = committed.transaction!;
-  const accounts = committed.accounts.filter((a) => a.ownerId === principal.userId);
+  // A deposit's and a withdrawal's accounts are all the caller's: the answer's list is kept, not filtered anew.
+  const accounts = committed.accounts.every((a) => a.ownerId === principal.userId) ? committed.accounts : committed.accounts.filter((a) => a.ownerId === principal.userId);
   const account = accounts.find((a) => a.id === transaction.legs[0]?.accountId);
   if (!account) throw new Error(`transaction ${transaction.id} has no account of its initiator`);
   return { transaction, account, accounts, replayed: committed.replayed };
 }
+
+/** A draft's metadata when none is given: the transaction drafted from it copies it anyway (`draftTransaction`). */
+const NO_METADATA: Metadata = Object.freeze({});
 
 /** A fingerprint payload, with metadata only when given: keys recorded before metadata existed still replay. */
 const withMetadata = (payload: unknown[], metadata: Metadata | undefined) => (metadata === undefined ? payload : [...payload, metadata]);
@@ -110,7 +114,7 @@ export function createMovements(ctx: EngineContext) {
         type,
         legs: [{ account, amount }, { account: world, amount: -amount }],
         reference: input.reference ?? null,
-        metadata: input.metadata ?? {},
+        metadata: input.metadata ?? NO_METADATA,
         initiatorId: principal.userId,
       });
     });
@@ -137,7 +141,7 @@ export function createMovements(ctx: EngineContext) {
         type: 'transfer',
         legs: [{ account: from, amount: -input.amount }, { account: to, amount: input.amount }],
         reference: input.reference ?? null,
-        metadata: input.metadata ?? {},
+        metadata: input.metadata ?? NO_METADATA,
         initiatorId: principal.userId,
       });
     });

@@ -195,6 +195,10 @@ export interface StorageAdapter {
    *    every row to write. A refusal is returned as is.
    * 3. It writes the outcome (accounts, entries, transaction, hold, reversal link, idempotency record) in one
    *    atomic step, and acknowledges only once the step is as durable as the adapter promises.
+   *
+   * A `committed` answer is the caller's to keep and change, as every read's is: never an object the adapter still
+   * holds (the outcome's `touched` and `transaction` qualify unless the adapter keeps them). The bank hands it on
+   * without copying it again.
    */
   commit(plan: CommitPlan): Promise<CommitResult>;
 

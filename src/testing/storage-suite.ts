@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IdempotencyClaim, StorageAdapter, StoredAccount } from 'bankcore';
-import { account, postingPlan, settlementAccount, storedUser } from './fixtures.js';
+import { account, fixtureId, postingPlan, settlementAccount, storedUser } from './fixtures.js';
 
 type MakeAdapter = () => Promise<StorageAdapter> | StorageAdapter;
 
@@ -152,6 +152,25 @@ export function describeStorageContract(make: MakeAdapter): void {
       expect(entries[0]).toMatchObject({ transactionId: plan.transaction!.id, type: 'transfer', counterparty: { bankCode: y.bankCode, accountNumber: y.accountNumber } });
       expect(await s.findAccount(y.bankCode, y.accountNumber)).toMatchObject({ balance: 200, entryCount: 1 });
       expect(await s.findTransaction(plan.transaction!.id)).toEqual(plan.transaction);
+      await s.close?.();
+    });
+
+    it('answers a commit with objects of the caller: changing them changes nothing stored, replayed or evented', async () => {
+      const { s, x, world } = await withAccounts(make);
+      const plan = { ...deposit(x, world, 500, { scope: 'u1', key: 'mine', fingerprint: 'fp' }), eventId: fixtureId('e') };
+      const result = await s.commit(plan);
+      if (result.status !== 'committed') throw new Error(`expected a commit, got ${result.status}`);
+      const [transaction, accounts] = [structuredClone(result.transaction), structuredClone(result.accounts)];
+      result.accounts[0]!.balance = 1;
+      result.transaction!.amount = 1;
+      result.transaction!.legs[0]!.amount = 1;
+      result.transaction!.metadata['changed'] = 'yes';
+      expect(await s.findAccount(x.bankCode, x.accountNumber)).toMatchObject({ balance: 500 });
+      expect(await s.findTransaction(plan.transaction!.id)).toEqual(transaction);
+      const replay = await s.commit(plan);
+      expect(replay.status === 'replayed' && [replay.record.transaction, replay.record.accounts]).toEqual([transaction, accounts]);
+      const { events } = await s.readEvents(0, 10);
+      expect(events.at(-1)!.payload).toMatchObject({ transaction: { amount: 500, metadata: {} }, accounts: [{ balance: 500 }] });
       await s.close?.();
     });
 

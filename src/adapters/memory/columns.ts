@@ -143,8 +143,8 @@ export class Interned<V = string> {
   }
 }
 
-/** Interns a plain string. */
-export const internString = (table: Interned, s: string): number => table.number(s, () => s);
+/** Interns a plain string; one already interned, as nearly every one is, is found without making a closure. */
+export const internString = (table: Interned, s: string): number => table.find(s) ?? table.number(s, () => s);
 
 /**
  * UUIDs packed into four words each (`packUuid`), and any other id kept as a string. An indexed column finds the row of an id

@@ -8,6 +8,7 @@ import {
   copyTransaction,
   entryOf,
   isRefusal,
+  rowOf,
   type CommitPlan,
   type Account,
   type CommitResult,
@@ -170,7 +171,7 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
   // change, a settlement account's (derived, so in no row of the outcome: the store updates its row from its legs
   // as it applies them) from its leg.
   for (const leg of transaction?.legs ?? NO_LEGS) {
-    let after = rowAfter(outcome.accounts, leg.accountId);
+    let after = rowOf(outcome.accounts, leg.accountId);
     if (!after) {
       after = state.accounts.get(leg.accountId);
       if (after?.ownerId !== null) continue;
@@ -200,12 +201,6 @@ export function applyCommit(state: MemoryState, plan: CommitPlan): CommitResult 
 }
 
 const NO_LEGS: readonly TransactionLeg[] = [];
-
-/** The row of account `id` among a commit's rows after the change, or undefined. */
-function rowAfter(rows: readonly StoredAccount[], id: string): StoredAccount | undefined {
-  for (const row of rows) if (row.id === id) return row;
-  return undefined;
-}
 
 /** The last index below `length` whose time (never decreasing with the index) is at or before `at`, or -1. */
 export function lastIndexAtOrBefore(length: number, timeAt: (index: number) => number, at: number): number {

@@ -57,8 +57,8 @@ describe('sqlite adapter: commits and fsyncs overlap', () => {
     for (let hop = 0; hop < 100; hop++) await Promise.resolve();
     await nextTurn();
     expect(commitsInWal(file) - before).toBe(1);
-    const planned = storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber, 'plan').then((a) => order.push(`plan read ${a?.balance}`));
-    const shown = storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber).then((a) => order.push(`read ${a?.balance}`));
+    const planned = Promise.resolve(storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber, 'plan')).then((a) => order.push(`plan read ${a?.balance}`));
+    const shown = Promise.resolve(storage.findAccount(acct('P001').bankCode, acct('P001').accountNumber)).then((a) => order.push(`read ${a?.balance}`));
     await planned;
     // Answered from the commit, with its fsync still to end: nothing else has answered.
     expect(order).toEqual(['plan read 6']);

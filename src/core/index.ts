@@ -5,6 +5,7 @@ export type { CommitInputs, CommitOutcome, CommitRefusal, UnsequencedEntry } fro
 export { BankError, BANK_ERROR_CODES, isBankError } from './errors.js';
 export type { BankErrorCode, BankErrorDetails, ValidationIssue } from './errors.js';
 export { packUuid, unpackUuid } from './ids.js';
+export type { MaybePromise } from './maybe-promise.js';
 export { OPERATOR_SCOPE } from './ledger.js';
 export { OPERATOR_SCOPES } from './operator-keys.js';
 export { createJsonParts, EVENT_TYPES, eventPayloadJson, newEvent, storedEvent } from './events.js';

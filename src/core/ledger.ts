@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { newSettlementAccount, publicAccount, settlementId } from './commit.js';
 import { BankError } from './errors.js';
 import { hexOf } from './ids.js';
+import { andThen, isPending, type MaybePromise } from './maybe-promise.js';
 import { SETTLEMENT_BANK_CODE } from './schemas.js';
 import type { AccountGuard, CommitPlan, CommitResult, IdempotencyClaim, IdempotencyRecord, RefusalReason, StorageAdapter, StoredAccount } from './storage.js';
 import type { Account, AccountRef, AccountStatus, Hold, Metadata, Transaction, TransactionLeg, TransactionType } from './types.js';
@@ -249,28 +250,34 @@ export function createLedger(ctx: LedgerContext) {
    * (the account was frozen or closed since, the hold captured, the transaction reversed) is the key's record read,
    * and a replay answers as the first call did.
    *
+   * Answers at once while `build` and the store do (the memory store; see {@link MaybePromise}), else a promise; it
+   * may then throw instead of rejecting, which an `async` caller receives as one.
+   *
    * @param claim the idempotency claim of the change, or null: `commit` puts it on every plan `build` returns.
-   * @throws BankError with the code of the adapter's refusal, IDEMPOTENCY_KEY_REUSED, or what `build` threw.
+   * @throws BankError with the code of the adapter's refusal, IDEMPOTENCY_KEY_REUSED, CONFLICT after too many stale
+   * plans, or what `build` threw.
    */
-  async function commit(build: () => Promise<CommitPlan>, claim: IdempotencyClaim | null): Promise<Committed> {
-    for (let attempt = 0; attempt <= STALE_RETRIES; attempt++) {
-      let plan: CommitPlan;
-      try {
-        plan = await build();
-      } catch (error) {
-        if (!claim) throw error;
-        const replay = await earlier(claim).catch((lookup: unknown) => {
-          // A key reused for another request says so; a lookup that failed leaves the planning error to answer.
-          if (lookup instanceof BankError && lookup.code === 'IDEMPOTENCY_KEY_REUSED') throw lookup;
-          return null;
-        });
-        if (replay) return replay;
-        throw error;
-      }
-      plan.idempotency = claim;
-      // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
-      plan.eventId = ctx.events ? ctx.newId() : null;
-      const result: CommitResult = await ctx.storage.commit(plan);
+  function commit(build: () => MaybePromise<CommitPlan>, claim: IdempotencyClaim | null): MaybePromise<Committed> {
+    return attempt(build, claim, 0);
+  }
+
+  /** One planning and commit of `build`'s plan, after `stalePlans` plans that a settings change made stale. */
+  function attempt(build: () => MaybePromise<CommitPlan>, claim: IdempotencyClaim | null, stalePlans: number): MaybePromise<Committed> {
+    let built: MaybePromise<CommitPlan>;
+    try {
+      built = build();
+    } catch (error) {
+      return planningFailed(error, claim);
+    }
+    if (isPending(built)) return built.then((plan) => apply(plan, build, claim, stalePlans), (error: unknown) => planningFailed(error, claim));
+    return apply(built, build, claim, stalePlans);
+  }
+
+  function apply(plan: CommitPlan, build: () => MaybePromise<CommitPlan>, claim: IdempotencyClaim | null, stalePlans: number): MaybePromise<Committed> {
+    plan.idempotency = claim;
+    // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
+    plan.eventId = ctx.events ? ctx.newId() : null;
+    return andThen(ctx.storage.commit(plan), (result: CommitResult): MaybePromise<Committed> => {
       switch (result.status) {
         case 'committed':
           ctx.committed?.();
@@ -282,12 +289,29 @@ export function createLedger(ctx: LedgerContext) {
           if (claim && sameRequest(result.record.fingerprint, claim.fingerprint)) return fromRecord(result.record);
           throw keyReused();
         case 'refused': {
-          if (result.reason === 'stale') continue;
-          throw refusalError(result.reason, await refOf(plan, result.accountId));
+          const reason = result.reason;
+          if (reason !== 'stale') {
+            return refOf(plan, result.accountId).then((ref) => {
+              throw refusalError(reason, ref);
+            });
+          }
+          if (stalePlans < STALE_RETRIES) return attempt(build, claim, stalePlans + 1);
+          throw new BankError('CONFLICT', 'The account changed while this request was applied; try again');
         }
       }
-    }
-    throw new BankError('CONFLICT', 'The account changed while this request was applied; try again');
+    });
+  }
+
+  /** What `build` threw, unless the key's record shows the change was made already (then its answer). */
+  async function planningFailed(error: unknown, claim: IdempotencyClaim | null): Promise<Committed> {
+    if (!claim) throw error;
+    const replay = await earlier(claim).catch((lookup: unknown) => {
+      // A key reused for another request says so; a lookup that failed leaves the planning error to answer.
+      if (lookup instanceof BankError && lookup.code === 'IDEMPOTENCY_KEY_REUSED') throw lookup;
+      return null;
+    });
+    if (replay) return replay;
+    throw error;
   }
 
   async function refOf(plan: CommitPlan, accountId: string | null): Promise<AccountRef | null> {

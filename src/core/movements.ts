@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BankError } from './errors.js';
 import { accountNotFound, fingerprint, type Committed, type EngineContext } from './ledger.js';
+import { andThen, isPending, type MaybePromise } from './maybe-promise.js';
 import { fastAccountRef, fastAmount, plainFields, withOptionalFields, type FastCheck } from './fast-checks.js';
 import { accountRefSchema, amountSchema, idempotencyKeySchema, metadataSchema, parseInput, referenceSchema } from './schemas.js';
 import type { CommitPlan, ReadPurpose, StorageAdapter, StoredAccount } from './storage.js';
@@ -99,53 +100,66 @@ export function createMovements(ctx: EngineContext) {
    * Commits the posting of legs that `plan` reads afresh each time the ledger plans (again). Not `async`: each
    * movement's caller awaits the commit itself, and every layer of promises costs a deposit about 0.1 µs.
    */
-  function post(principal: Principal, key: string | undefined, print: string, plan: () => Promise<CommitPlan>): Promise<Committed> {
+  function post(principal: Principal, key: string | undefined, print: string, plan: () => MaybePromise<CommitPlan>): MaybePromise<Committed> {
     return ctx.ledger.commit(plan, key === undefined ? null : { scope: principal.userId, key, fingerprint: print });
   }
+
+  /** The settlement account of `currency`: at hand once read, so that a deposit plans without a promise. */
+  const settlementOf = (currency: string): MaybePromise<StoredAccount> => ctx.ledger.knownSettlement(currency) ?? ctx.ledger.settlement(currency);
 
   async function single(principal: Principal, rawInput: unknown, type: 'deposit' | 'withdrawal'): Promise<MovementResult> {
     const input = parseInput(inputs.single.schema, rawInput, type, inputs.single.fast);
     const print = fingerprint(input.idempotencyKey, () => withMetadata([type, input.account.bankCode, input.account.accountNumber, input.amount, input.reference ?? null], input.metadata));
     const amount = type === 'deposit' ? input.amount : -input.amount;
-    const committed = await post(principal, input.idempotencyKey, print, async () => {
-      const account = ownedBy(principal, input.account, await ctx.storage.findAccount(input.account.bankCode, input.account.accountNumber, 'plan'));
-      const world = ctx.ledger.knownSettlement(account.currency) ?? (await ctx.ledger.settlement(account.currency));
-      return ctx.ledger.postingPlan({
-        type,
-        legs: [{ account, amount }, { account: world, amount: -amount }],
-        reference: input.reference ?? null,
-        metadata: input.metadata ?? NO_METADATA,
-        initiatorId: principal.userId,
-      });
-    });
-    return toResult(principal, committed);
+    const posted = post(principal, input.idempotencyKey, print, () =>
+      andThen(ctx.storage.findAccount(input.account.bankCode, input.account.accountNumber, 'plan'), (found) => {
+        const account = ownedBy(principal, input.account, found);
+        return andThen(settlementOf(account.currency), (world) =>
+          ctx.ledger.postingPlan({
+            type,
+            legs: [{ account, amount }, { account: world, amount: -amount }],
+            reference: input.reference ?? null,
+            metadata: input.metadata ?? NO_METADATA,
+            initiatorId: principal.userId,
+          }),
+        );
+      }),
+    );
+    // A value at hand is not awaited: `await` of one still takes a turn of the microtask queue.
+    return toResult(principal, isPending(posted) ? await posted : posted);
+  }
+
+  /** CURRENCY_MISMATCH between the caller's accounts; ACCOUNT_NOT_FOUND for another user's account in another currency. */
+  async function currencyMismatch(principal: Principal, input: TransferInput, from: StoredAccount, to: StoredAccount): Promise<never> {
+    // Said only once what was read is durable: the payee may have been opened by a commit not yet on disk.
+    await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
+    // Another user's account in another currency answers as a missing one: a transfer may confirm that a payee
+    // exists in the payer's currency (a bank's payee check), never what another user holds. Between the
+    // caller's own accounts the mismatch is said as it is.
+    if (to.ownerId !== principal.userId) throw accountNotFound(input.to);
+    throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, { details: { fromCurrency: from.currency, toCurrency: to.currency } });
   }
 
   async function transfer(principal: Principal, rawInput: unknown): Promise<MovementResult> {
     const input = parseInput(inputs.transfer.schema, rawInput, 'transfer', inputs.transfer.fast);
     const print = fingerprint(input.idempotencyKey, () => withMetadata(['transfer', input.from, input.to, input.amount, input.reference ?? null], input.metadata));
-    const committed = await post(principal, input.idempotencyKey, print, async () => {
-      const from = ownedBy(principal, input.from, await ctx.storage.findAccount(input.from.bankCode, input.from.accountNumber, 'plan'));
-      const to = await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber, 'plan');
-      if (!to) throw accountNotFound(input.to);
-      if (from.currency !== to.currency) {
-        // Said only once what was read is durable: the payee may have been opened by a commit not yet on disk.
-        await ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber);
-        // Another user's account in another currency answers as a missing one: a transfer may confirm that a payee
-        // exists in the payer's currency (a bank's payee check), never what another user holds. Between the
-        // caller's own accounts the mismatch is said as it is.
-        if (to.ownerId !== principal.userId) throw accountNotFound(input.to);
-        throw new BankError('CURRENCY_MISMATCH', `Cannot transfer ${from.currency} into an account held in ${to.currency}`, { details: { fromCurrency: from.currency, toCurrency: to.currency } });
-      }
-      return ctx.ledger.postingPlan({
-        type: 'transfer',
-        legs: [{ account: from, amount: -input.amount }, { account: to, amount: input.amount }],
-        reference: input.reference ?? null,
-        metadata: input.metadata ?? NO_METADATA,
-        initiatorId: principal.userId,
-      });
-    });
-    return toResult(principal, committed);
+    const posted = post(principal, input.idempotencyKey, print, () =>
+      andThen(ctx.storage.findAccount(input.from.bankCode, input.from.accountNumber, 'plan'), (payer) => {
+        const from = ownedBy(principal, input.from, payer);
+        return andThen(ctx.storage.findAccount(input.to.bankCode, input.to.accountNumber, 'plan'), (to) => {
+          if (!to) throw accountNotFound(input.to);
+          if (from.currency !== to.currency) return currencyMismatch(principal, input, from, to);
+          return ctx.ledger.postingPlan({
+            type: 'transfer',
+            legs: [{ account: from, amount: -input.amount }, { account: to, amount: input.amount }],
+            reference: input.reference ?? null,
+            metadata: input.metadata ?? NO_METADATA,
+            initiatorId: principal.userId,
+          });
+        });
+      }),
+    );
+    return toResult(principal, isPending(posted) ? await posted : posted);
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { EventConsumer, EventPage, NewEvent, WebhookSettings } from './events.js';
 import type { StoredOperatorKey } from './operator-keys.js';
 import type { Account, AccountStatus, Hold, HoldStatus, LedgerEntry, Transaction } from './types.js';
+import type { MaybePromise } from './maybe-promise.js';
 
 /** A user as storage keeps it, password hash included. Only the core and adapters see this. */
 export interface StoredUser {
@@ -180,8 +181,11 @@ export interface StorageAdapter {
 
   /** Inserts an account (balance, pending and entryCount 0) unless its id or (bankCode, accountNumber) is taken. */
   createAccount(account: StoredAccount, event?: NewEvent | null): Promise<boolean>;
-  /** The account with this reference, or `null`; `'plan'` when the answer only plans a commit (see {@link ReadPurpose}). */
-  findAccount(bankCode: string, accountNumber: string, purpose?: ReadPurpose): Promise<StoredAccount | null>;
+  /**
+   * The account with this reference, or `null`; `'plan'` when the answer only plans a commit (see {@link ReadPurpose}).
+   * Like `commit`, it may answer at once instead of with a promise (see {@link MaybePromise}).
+   */
+  findAccount(bankCode: string, accountNumber: string, purpose?: ReadPurpose): MaybePromise<StoredAccount | null>;
   findAccountById(id: string): Promise<StoredAccount | null>;
   /** The user's accounts, oldest first. */
   listAccounts(ownerId: string): Promise<StoredAccount[]>;
@@ -199,8 +203,11 @@ export interface StorageAdapter {
    * A `committed` answer is the caller's to keep and change, as every read's is: never an object the adapter still
    * holds (the outcome's `touched` and `transaction` qualify unless the adapter keeps them). The bank hands it on
    * without copying it again.
+   *
+   * A store that applies the plan in memory may answer at once, with the result itself rather than a promise of it
+   * (see {@link MaybePromise}); a throw is then an exception of the call, where a promise would reject.
    */
-  commit(plan: CommitPlan): Promise<CommitResult>;
+  commit(plan: CommitPlan): MaybePromise<CommitResult>;
 
   /** The recorded result for an idempotency key in a scope, or null. */
   findIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null>;

@@ -92,7 +92,8 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
 
     createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
-    async findAccount(bankCode, accountNumber) {
+    // Answered at once, as `commit` is (see `MaybePromise`): a deposit through this store takes no promise of its own.
+    findAccount(bankCode, accountNumber) {
       const id = accountIdOf(state, bankCode, accountNumber);
       return id === undefined ? null : copyAccount(state.accounts.get(id)!);
     },
@@ -105,9 +106,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       return (s.accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(s.accounts.get(id)!));
     },
 
-    async commit(plan) {
-      return applyCommit(state, plan);
-    },
+    commit: (plan) => applyCommit(state, plan),
     async findIdempotencyRecord(scope, key) {
       return state.idempotency.find(scope, key);
     },

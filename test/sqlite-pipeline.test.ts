@@ -80,8 +80,8 @@ describe('sqlite adapter: commits and fsyncs overlap', () => {
     // Right after the deposit's COMMIT, its fsync still running (see the test above). The plain read, asked first,
     // answers once that fsync ends; the token is checked before.
     await nextTurn();
-    const shown = storage.findUserById(me.userId).then((u) => order.push(`read v${u?.credentialVersion}`));
-    const user = storage.findUserById(me.userId, 'plan').then((u) => order.push(`plan read v${u?.credentialVersion}`));
+    const shown = Promise.resolve(storage.findUserById(me.userId)).then((u) => order.push(`read v${u?.credentialVersion}`));
+    const user = Promise.resolve(storage.findUserById(me.userId, 'plan')).then((u) => order.push(`plan read v${u?.credentialVersion}`));
     const principal = bank.authenticate(accessToken).then((p) => order.push(`authenticated ${p.username}`));
     await Promise.all([user, principal]);
     expect(order).toEqual(['plan read v1', 'authenticated user-a001']);
@@ -92,7 +92,7 @@ describe('sqlite adapter: commits and fsyncs overlap', () => {
     const revoked = storage.updatePassword(me.userId, 'another-hash', 2).then(() => order.push('revocation acknowledged'));
     await nextTurn();
     order.length = 0;
-    const plain = storage.findUserById(me.userId).then((u) => order.push(`read v${u?.credentialVersion}`));
+    const plain = Promise.resolve(storage.findUserById(me.userId)).then((u) => order.push(`read v${u?.credentialVersion}`));
     const refused = bank.authenticate(accessToken).then(
       () => order.push('authenticated'),
       (error: { code: string }) => order.push(`refused ${error.code}`),

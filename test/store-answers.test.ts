@@ -3,13 +3,13 @@ import type { CommitPlan, CommitResult, StorageAdapter } from 'bankcore';
 import { memoryAdapter } from 'bankcore/memory';
 import { acct, bankErrorOf, makeBank, userIn } from './support/bank.js';
 
-// A store may answer `findAccount` and `commit` at once (the memory store) or with a promise (SQLite, MongoDB): the
-// ledger takes either. Each contract below is checked both ways, over the memory store as it is and behind a
-// wrapper that answers those two a turn later.
+// A store may answer `findUserById`, `listAccounts`, `findAccount` and `commit` at once (the memory store) or with a
+// promise (SQLite, MongoDB): the bank takes either. Each contract below is checked both ways, over the memory store
+// as it is and behind a wrapper that answers those four a turn later.
 
 type Answering = 'at once' | 'with a promise';
 
-/** The memory store, answering `findAccount` and `commit` as `how` says; `commit` may be replaced. */
+/** The memory store, answering those four as `how` says; `commit` may be replaced. */
 function store(how: Answering, commit?: (plan: CommitPlan, inner: StorageAdapter) => CommitResult): StorageAdapter {
   const inner = memoryAdapter();
   const wrapped = Object.create(inner) as StorageAdapter;
@@ -23,6 +23,8 @@ function store(how: Answering, commit?: (plan: CommitPlan, inner: StorageAdapter
       }
     }));
   };
+  wrapped.findUserById = (id, purpose) => later(() => inner.findUserById(id, purpose)) as ReturnType<StorageAdapter['findUserById']>;
+  wrapped.listAccounts = (ownerId) => later(() => inner.listAccounts(ownerId)) as ReturnType<StorageAdapter['listAccounts']>;
   wrapped.findAccount = (bankCode, accountNumber, purpose) => later(() => inner.findAccount(bankCode, accountNumber, purpose)) as ReturnType<StorageAdapter['findAccount']>;
   wrapped.commit = (plan) => later(() => (commit ? commit(plan, inner) : inner.commit(plan))) as ReturnType<StorageAdapter['commit']>;
   return wrapped;
@@ -46,6 +48,18 @@ describe.each<Answering>(['at once', 'with a promise'])('a store that answers %s
     expect((await bank.transfer(me, { from: acct('A001'), to: acct('A002'), amount: 30 })).account.balance).toBe(70);
     expect((await bank.balances(me)).map((a) => a.balance)).toEqual([70, 30]);
     expect((await bank.verify()).ok).toBe(true);
+  });
+
+  it('authenticates a token, and refuses it once the password changed, whether verified before or not', async () => {
+    const bank = makeBank({ storage: store(how) });
+    await bank.init();
+    await bank.register({ username: 'bob', password: 'correct horse battery' });
+    const { accessToken } = await bank.login({ username: 'bob', password: 'correct horse battery' });
+    const [first, second] = [await bank.authenticate(accessToken), await bank.authenticate(accessToken)];
+    expect(second).toBe(first);
+    await bank.changePassword(first, { currentPassword: 'correct horse battery', newPassword: 'another horse battery' });
+    expect((await bankErrorOf(bank.authenticate(accessToken))).code).toBe('INVALID_TOKEN');
+    expect((await bankErrorOf(bank.authenticate(`${accessToken}x`))).code).toBe('INVALID_TOKEN');
   });
 
   it('rejects a refused movement, never throwing from the call itself, and changes nothing', async () => {

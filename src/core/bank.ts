@@ -11,6 +11,7 @@ import { newEvent } from './events.js';
 import { createWebhookEndpoints, type WebhookEndpoints } from './webhook-endpoints.js';
 import { createPrincipals } from './principals.js';
 import { readBalanceAt, readHistory, type HistoryOptions } from './reads.js';
+import { isPending } from './maybe-promise.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHashing } from './passwords.js';
 import {
   accountNumberSchema,
@@ -266,11 +267,15 @@ export function createBank(options: BankOptions): Bank {
       if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > 4096) {
         throw new BankError('INVALID_TOKEN', 'The access token is invalid');
       }
-      const claims = await tokens.verify(accessToken);
+      // Answers at hand are not awaited (`await` of a value still takes a turn of the microtask queue): a token
+      // verified before, and a user read from memory, are (see `MaybePromise`).
+      const verified = tokens.verify(accessToken);
+      const claims = isPending(verified) ? await verified : verified;
       const current = (user: StoredUser | null): user is StoredUser => user !== null && user.credentialVersion === claims.credentialVersion;
       // Read to authorise, not to show: what the request then answers waits for durability on its own, so the read
       // need not wait behind the fsync in flight (on the durable default every request would, before it started).
-      let user = await storage.findUserById(claims.userId, 'plan');
+      const planned = storage.findUserById(claims.userId, 'plan');
+      let user = isPending(planned) ? await planned : planned;
       // A refusal is an answer: it rests on what is on disk, so a password change not yet durable refuses nothing.
       if (!current(user)) user = await storage.findUserById(claims.userId);
       if (!current(user)) throw new BankError('INVALID_TOKEN', 'The access token has been revoked');
@@ -310,7 +315,11 @@ export function createBank(options: BankOptions): Bank {
     withdraw: (principal, input) => as(principal, (me) => movements.withdraw(me, input)),
     transfer: (principal, input) => as(principal, (me) => movements.transfer(me, input)),
 
-    balances: async (principal) => (await storage.listAccounts((await principals.check(principal)).userId)).map(publicAccount),
+    async balances(principal) {
+      const me = principals.known(principal) ?? (await principals.check(principal));
+      const listed = storage.listAccounts(me.userId);
+      return (isPending(listed) ? await listed : listed).map(publicAccount);
+    },
     getAccount: async (principal, account) => publicAccount(await own(principal, account)),
     history: async (principal, account, historyOptions = {}) => readHistory(storage, await own(principal, account), historyOptions),
     balanceAt: async (principal, account, at) => readBalanceAt(storage, await own(principal, account), at),

@@ -169,8 +169,11 @@ export interface StorageAdapter {
    * the same holds for `updatePassword`, `createAccount` and every `commit` (`CommitOutcome.event`).
    */
   createUser(user: StoredUser, event?: NewEvent | null): Promise<boolean>;
-  /** The user with this id, or `null`; `'plan'` when the answer only authorises a request (see {@link ReadPurpose}). */
-  findUserById(id: string, purpose?: ReadPurpose): Promise<StoredUser | null>;
+  /**
+   * The user with this id, or `null`; `'plan'` when the answer only authorises a request (see {@link ReadPurpose}).
+   * May answer at once (see {@link MaybePromise}): every authenticated request reads it.
+   */
+  findUserById(id: string, purpose?: ReadPurpose): MaybePromise<StoredUser | null>;
   /** Looks up by the normalised key (`usernameKey`), never by a raw query value. */
   findUserByUsernameKey(usernameKey: string): Promise<StoredUser | null>;
   /**
@@ -183,12 +186,12 @@ export interface StorageAdapter {
   createAccount(account: StoredAccount, event?: NewEvent | null): Promise<boolean>;
   /**
    * The account with this reference, or `null`; `'plan'` when the answer only plans a commit (see {@link ReadPurpose}).
-   * Like `commit`, it may answer at once instead of with a promise (see {@link MaybePromise}).
+   * May answer at once (see {@link MaybePromise}), as `commit`, `findUserById` and `listAccounts` may.
    */
   findAccount(bankCode: string, accountNumber: string, purpose?: ReadPurpose): MaybePromise<StoredAccount | null>;
   findAccountById(id: string): Promise<StoredAccount | null>;
-  /** The user's accounts, oldest first. */
-  listAccounts(ownerId: string): Promise<StoredAccount[]>;
+  /** The user's accounts, oldest first. May answer at once (see {@link MaybePromise}). */
+  listAccounts(ownerId: string): MaybePromise<StoredAccount[]>;
 
   /**
    * Applies a plan atomically, or refuses it whole:

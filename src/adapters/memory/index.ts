@@ -52,7 +52,9 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     async ping() {},
 
     createUser: (user, event = null) => change({ t: 'user', user: copyUser(user), event }),
-    async findUserById(id) {
+    // Answered at once, as `findAccount`, `listAccounts` and `commit` are (see `MaybePromise`): the reads and the
+    // commit of a request's hot path take no promise of their own.
+    findUserById(id) {
       const user = state.users.get(id);
       return user ? copyUser(user) : null;
     },
@@ -92,7 +94,6 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
 
     createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
-    // Answered at once, as `commit` is (see `MaybePromise`): a deposit through this store takes no promise of its own.
     findAccount(bankCode, accountNumber) {
       const id = accountIdOf(state, bankCode, accountNumber);
       return id === undefined ? null : copyAccount(state.accounts.get(id)!);
@@ -101,7 +102,7 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
       const account = state.accounts.get(id);
       return account ? copyAccount(account) : null;
     },
-    async listAccounts(ownerId) {
+    listAccounts(ownerId) {
       const s = state;
       return (s.accountIdsByOwner.get(ownerId) ?? []).map((id) => copyAccount(s.accounts.get(id)!));
     },

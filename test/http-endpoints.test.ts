@@ -136,6 +136,15 @@ describe.each(TRANSPORTS)('HTTP API over %s', (transport) => {
     expect([none.status, none.body.code, none.headers.get('www-authenticate')]).toEqual([401, 'INVALID_TOKEN', 'Bearer error="invalid_token"']);
   });
 
+  it('takes the Bearer scheme in any case and after any number of spaces, and refuses any other scheme', async () => {
+    const { alice } = await aliceAndBob();
+    const status = async (authorization: string) => (await client.call('GET', '/balance', { headers: { authorization } })).status;
+    for (const ok of [`Bearer ${alice}`, `bearer ${alice}`, `BEARER   ${alice}`, `bEaReR ${alice} \t `]) expect(await status(ok)).toBe(200);
+    for (const refused of [`Basic ${alice}`, `Bearer${alice}`, `Bearerx ${alice}`, 'Bearer', 'Bearer    ', `Bearer\t${alice}`, `Token ${alice}`, `xBearer ${alice}`]) {
+      expect(await status(refused)).toBe(401);
+    }
+  });
+
   it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
     client = await serve(transport);
     const missing = await client.call('GET', '/nope');

@@ -175,7 +175,8 @@ export function createBank(options: BankOptions): Bank {
   const eventLog = createEventLog(options.storage, now, options.events || {});
   const storage = notifyingWrites(options.storage, eventLog.notify);
   const eventId = () => (eventsOn ? newId() : null);
-  const tokens = new TokenService(options.tokens, now);
+  // Without a clock of its own, a token check reads `Date.now` rather than making a `Date` (every request checks one).
+  const tokens = new TokenService(options.tokens, now, options.clock ? () => now().getTime() : Date.now);
   const hasher = options.passwordHasher ?? createPasswordHasher(options.passwordHashing);
   const currencyCheck = currencySchema.safeParse(options.currency ?? 'USD');
   if (!currencyCheck.success) throw new BankError('CONFIGURATION_INVALID', 'currency must be an ISO-4217 code');

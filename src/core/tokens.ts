@@ -41,6 +41,8 @@ export class TokenService {
   private readonly audience: string;
   private readonly tolerance: number;
   private readonly now: () => Date;
+  /** The clock in milliseconds, for a cached token's expiry: `Date.now` unless a clock is given (no `Date` made). */
+  private readonly nowMs: () => number;
   private readonly cacheSize: number;
   /**
    * A verified token's signature → the token, its claims and the last second it may be used; Map order makes it a
@@ -50,7 +52,7 @@ export class TokenService {
    */
   private readonly verified = new Map<string, VerifiedToken & { token: string; usableUntil: number }>();
 
-  constructor(options: TokenOptions, now: () => Date) {
+  constructor(options: TokenOptions, now: () => Date, nowMs: () => number = () => now().getTime()) {
     const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     if (!(secret instanceof Uint8Array) || secret.byteLength < MIN_SECRET_BYTES) {
       throw new BankError('CONFIGURATION_INVALID', `tokens.secret must be at least ${MIN_SECRET_BYTES} bytes`);
@@ -64,6 +66,7 @@ export class TokenService {
     this.audience = options.audience ?? 'bankcore';
     this.tolerance = options.clockToleranceSeconds ?? 5;
     this.now = now;
+    this.nowMs = nowMs;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     // An import failure surfaces at first use; do not let it become an unhandled rejection before then.
@@ -97,7 +100,7 @@ export class TokenService {
     const signature = signatureOf(token);
     const cached = this.verified.get(signature);
     if (cached?.token === token) {
-      if (this.now().getTime() / 1000 <= cached.usableUntil + this.tolerance) return { userId: cached.userId, credentialVersion: cached.credentialVersion };
+      if (this.nowMs() / 1000 <= cached.usableUntil + this.tolerance) return { userId: cached.userId, credentialVersion: cached.credentialVersion };
       this.verified.delete(signature);
       throw new BankError('TOKEN_EXPIRED', 'The access token has expired');
     }

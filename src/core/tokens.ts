@@ -52,7 +52,7 @@ export class TokenService {
    */
   private readonly verified = new Map<string, VerifiedToken & { token: string; usableUntil: number }>();
 
-  constructor(options: TokenOptions, now: () => Date, nowMs: () => number = () => now().getTime()) {
+  constructor(options: TokenOptions, now: () => Date, nowMs: () => number) {
     const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     if (!(secret instanceof Uint8Array) || secret.byteLength < MIN_SECRET_BYTES) {
       throw new BankError('CONFIGURATION_INVALID', `tokens.secret must be at least ${MIN_SECRET_BYTES} bytes`);

@@ -137,8 +137,9 @@ export interface EntryQuery {
  * durable. `'plan'`: the caller uses the answer only to plan a {@link StorageAdapter.commit} (an account's fixed
  * fields, and the limit its guard checks again at commit) or to authorise a request (the credential version an
  * access token must match), never to show it. An adapter that acknowledges only after an fsync of its own may then
- * answer from commits not yet on disk, since whatever the caller shows or acknowledges next waits for them. Any
- * adapter may ignore it.
+ * answer from commits not yet on disk, since whatever the caller shows or acknowledges next waits for them. The
+ * caller neither changes nor keeps a `'plan'` answer, so an adapter that keeps objects may answer its own, if it
+ * never changes that object in place. Any adapter may ignore it.
  *
  * @example
  * ```ts

@@ -40,6 +40,17 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.close?.();
     });
 
+    it("never changes a user it answered to authorise ('plan'), when the password changes later", async () => {
+      const s = await fresh(make);
+      const user = storedUser();
+      await s.createUser(user);
+      const planned = (await s.findUserById(user.id, 'plan'))!;
+      expect(await s.updatePassword(user.id, 'new-hash', 2)).toBe(true);
+      expect(planned).toMatchObject({ passwordHash: user.passwordHash, credentialVersion: user.credentialVersion });
+      expect(await s.findUserById(user.id, 'plan')).toMatchObject({ passwordHash: 'new-hash', credentialVersion: 2 });
+      await s.close?.();
+    });
+
     it('answers null for a user that does not exist', async () => {
       const s = await fresh(make);
       expect(await s.findUserById('missing')).toBeNull();
@@ -102,6 +113,17 @@ export function describeStorageContract(make: MakeAdapter): void {
       await s.createAccount(acc);
       expect(await s.findAccount(acc.bankCode, acc.accountNumber, 'plan')).toEqual(await s.findAccount(acc.bankCode, acc.accountNumber));
       expect(await s.findAccount(acc.bankCode, 'NOPE', 'plan')).toBeNull();
+      await s.close?.();
+    });
+
+    it("never changes an account it answered to plan ('plan'), when a commit moves its balance later", async () => {
+      const s = await fresh(make);
+      const [x, world] = [account('u1'), settlementAccount()];
+      for (const a of [x, world]) await s.createAccount(a);
+      const planned = (await s.findAccount(x.bankCode, x.accountNumber, 'plan'))!;
+      expect(await s.commit(postingPlan('u1', 'deposit', [[planned, 500], [world, -500]]))).toMatchObject({ status: 'committed' });
+      expect(planned).toMatchObject({ balance: 0, entryCount: 0, lastEntryAt: null });
+      expect(await s.findAccount(x.bankCode, x.accountNumber, 'plan')).toMatchObject({ balance: 500, entryCount: 1 });
       await s.close?.();
     });
 

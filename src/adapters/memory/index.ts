@@ -54,9 +54,11 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     createUser: (user, event = null) => change({ t: 'user', user: copyUser(user), event }),
     // Answered at once, as `findAccount`, `listAccounts` and `commit` are (see `MaybePromise`): the reads and the
     // commit of a request's hot path take no promise of their own.
-    findUserById(id) {
+    findUserById(id, purpose) {
       const user = state.users.get(id);
-      return user ? copyUser(user) : null;
+      // A 'plan' read may answer the stored object: stored users are replaced, never changed, and the caller keeps
+      // nothing of it (see ReadPurpose).
+      return user ? (purpose === 'plan' ? user : copyUser(user)) : null;
     },
     async findUserByUsernameKey(key) {
       const id = state.userIdByKey.get(key);
@@ -94,9 +96,13 @@ export function memoryAdapter(options: { dataDir?: never } = {}): StorageAdapter
     },
 
     createAccount: (account, event = null) => change({ t: 'account', account: copyAccount(account), event }),
-    findAccount(bankCode, accountNumber) {
+    findAccount(bankCode, accountNumber, purpose) {
       const id = accountIdOf(state, bankCode, accountNumber);
-      return id === undefined ? null : copyAccount(state.accounts.get(id)!);
+      if (id === undefined) return null;
+      const account = state.accounts.get(id)!;
+      // As findUserById: a customer account's row is replaced by each commit, never changed in place (a settlement
+      // account's is, so it is always copied); a copy per movement was 1.6 % of a core deposit's CPU.
+      return purpose === 'plan' && account.ownerId !== null ? account : copyAccount(account);
     },
     async findAccountById(id) {
       const account = state.accounts.get(id);

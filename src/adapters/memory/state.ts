@@ -131,12 +131,10 @@ export function applyChange(state: MemoryState, event: MemoryChange): void {
       state.users.set(event.user.id, copyUser(event.user));
       state.userIdByKey.set(event.user.usernameKey, event.user.id);
       return;
-    case 'password': {
-      const user = state.users.get(event.userId)!;
-      user.passwordHash = event.passwordHash;
-      user.credentialVersion = event.credentialVersion;
+    case 'password':
+      // Replaced, not changed in place: a 'plan' read may have answered the stored object.
+      state.users.set(event.userId, { ...state.users.get(event.userId)!, passwordHash: event.passwordHash, credentialVersion: event.credentialVersion });
       return;
-    }
     case 'account':
       indexAccount(state, { ...copyAccount(event.account), balance: 0, pending: 0, available: 0, entryCount: 0, lastEntryAt: null });
       return;

@@ -62,6 +62,19 @@ describe('ids', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('carry the millisecond a caller just read when given one, and still sort in creation order if it is earlier', () => {
+    const msOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    const later = Date.now() + 60_000;
+    const stamped = newId(later);
+    expect(msOf(stamped)).toBe(later);
+    // An earlier time (read before another id was made) takes the newest millisecond and its counter's next value.
+    const ids = [stamped, newId(later - 5), newId(), newId(later - 1)];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    const words = new Uint32Array(4);
+    for (const id of ids) expect(packUuid(id, words) && unpackUuid(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(id);
+  });
 });
 
 describe('fingerprint', () => {

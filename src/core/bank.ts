@@ -171,6 +171,9 @@ export function createBank(options: BankOptions): Bank {
   checkOptions(options);
   const now = options.clock ?? (() => new Date());
   const newId = options.ids ?? defaultId;
+  // The engine's ids: default ones are stamped with the time it has just read from the default clock rather than
+  // reading it again (two reads a deposit); an id source or a clock of the caller's is used as given.
+  const engineId: (at?: Date) => string = options.ids ?? (options.clock ? () => defaultId() : (at) => defaultId(at?.getTime()));
   const eventsOn = options.events !== false;
   const eventLog = createEventLog(options.storage, now, options.events || {});
   const storage = notifyingWrites(options.storage, eventLog.notify);
@@ -187,8 +190,8 @@ export function createBank(options: BankOptions): Bank {
   }
   const maxAccountsPerUser = options.maxAccountsPerUser ?? 100;
   if (!Number.isSafeInteger(maxAccountsPerUser) || maxAccountsPerUser < 1) throw new BankError('CONFIGURATION_INVALID', 'maxAccountsPerUser must be a positive integer');
-  const ledger = createLedger({ storage, now, newId, maxAmount, events: eventsOn, committed: eventLog.notify });
-  const ctx = { storage, ledger, now, newId, maxAmount, events: eventsOn };
+  const ledger = createLedger({ storage, now, newId: engineId, maxAmount, events: eventsOn, committed: eventLog.notify });
+  const ctx = { storage, ledger, now, newId: engineId, maxAmount, events: eventsOn };
   const principals = createPrincipals(storage);
   let dummy: Promise<string> | undefined;
   const dummyHash = () => (dummy ??= hasher.hash(crypto.randomUUID()));

@@ -21,8 +21,11 @@ let writtenMs = -1;
  * creation time they reveal is on the record anyway. As one flat string because `crypto.randomUUID()` in Node
  * builds its result from dozens of concatenated pieces, and a bank keeps millions of ids: measured here, 490 heap
  * bytes per id against 65 for this one.
+ *
+ * @param ms the current time in Unix milliseconds, when the caller has just read the clock (default `Date.now()`):
+ *   a clock read is about 3 % of a deposit's time for its two ids. Ids still sort in creation order whatever it is.
  */
-export function newId(): string {
+export function newId(ms: number = Date.now()): string {
   // Random bytes are drawn 4 KiB at a time: one call per 256 ids instead of one per id.
   if (used === pool.length) {
     crypto.getRandomValues(pool);
@@ -30,7 +33,6 @@ export function newId(): string {
   }
   const at = used;
   used += 16;
-  const ms = Date.now();
   if (ms > lastMs) {
     // A fresh millisecond starts its counter at a random value in the lower half, leaving room to count up.
     sequence = ((pool[at + 6]! << 8) | pool[at + 7]!) & 0x7ff;

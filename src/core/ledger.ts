@@ -11,7 +11,8 @@ import type { Account, AccountRef, AccountStatus, Hold, Metadata, Transaction, T
 export interface LedgerContext {
   storage: StorageAdapter;
   now: () => Date;
-  newId: () => string;
+  /** A new id; `at`, the clock's time just read, may stamp it instead of a second read (see `newId` in ids.ts). */
+  newId: (at?: Date) => string;
   maxAmount: number;
   /** Whether changes write events (the outbox); `createBank({ events: false })` turns it off. */
   events: boolean;
@@ -276,7 +277,7 @@ export function createLedger(ctx: LedgerContext) {
   function apply(plan: CommitPlan, build: () => MaybePromise<CommitPlan>, claim: IdempotencyClaim | null, stalePlans: number): MaybePromise<Committed> {
     plan.idempotency = claim;
     // Each attempt is a new change, so it gets a new event id; the adapter writes the event only if it commits.
-    plan.eventId = ctx.events ? ctx.newId() : null;
+    plan.eventId = ctx.events ? ctx.newId(plan.at) : null;
     return andThen(ctx.storage.commit(plan), (result: CommitResult): MaybePromise<Committed> => {
       switch (result.status) {
         case 'committed':
@@ -329,7 +330,7 @@ export function createLedger(ctx: LedgerContext) {
   function postingPlan(draft: LegsDraft, statuses: readonly AccountStatus[] = ACTIVE_ONLY): CommitPlan {
     const at = ctx.now();
     const plan = emptyPlan(at);
-    plan.transaction = draftTransaction(ctx.newId(), draft, at);
+    plan.transaction = draftTransaction(ctx.newId(at), draft, at);
     plan.guards = draft.legs.map((l) => legGuard(l.account, statuses));
     return plan;
   }

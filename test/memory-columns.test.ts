@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { memoryAdapter } from 'bankcore/memory';
 import { AccountLedger, Column, IdColumn } from '../src/adapters/memory/columns.js';
 import { KeyIndex } from '../src/adapters/memory/key-index.js';
+import { AccountSnapshots } from '../src/adapters/memory/snapshots.js';
 import { TransactionTable } from '../src/adapters/memory/transactions.js';
 import { newId } from '../src/core/ids.js';
+import { emptyAccount, publicAccount } from 'bankcore';
 import { signUp, testBank } from '../src/testing/fixtures.js';
 
 const json = (value: unknown) => JSON.parse(JSON.stringify(value));
@@ -51,6 +53,17 @@ describe('memory store columns', () => {
     expect([ids.push(made[123_456]!), ids.push(made[149_999]!), ids.push(made[103]!), ids.push('odd-7'), ids.length]).toEqual([null, null, null, null, 150_000]);
     // An id older than every one held, never seen, is appended and found.
     expect([ids.push(early[0]!), ids.find(early[0]!)]).toEqual([150_000, 150_000]);
+  });
+
+  it('gives back each account snapshot as pushed, with pending, overdraft limit and status unusual or not, also after a drop', () => {
+    const row = emptyAccount({ id: 'acct-1', ownerId: 'u1', bankCode: 'BANK1', accountNumber: 'ACCT0001', currency: 'USD', createdAt: new Date('2026-01-01T00:00:00Z') });
+    const variants = [{}, { pending: 40 }, { overdraftLimit: 500 }, { status: 'frozen' as const }, { status: 'closed' as const, pending: 0 }, { pending: 7, overdraftLimit: 9, status: 'frozen' as const }];
+    const pushed = Array.from({ length: 600 }, (_, i) => publicAccount({ ...row, balance: i * 3 - 100, entryCount: i, ...variants[i % variants.length] }));
+    const snapshots = new AccountSnapshots();
+    for (const a of pushed) snapshots.push(a);
+    expect(snapshots.read(0, pushed.length, () => row)).toEqual(pushed);
+    snapshots.dropBefore(300);
+    expect(snapshots.read(300, pushed.length, () => row)).toEqual(pushed.slice(300));
   });
 
   it('keeps numbers exactly across chunk boundaries, and frees only whole chunks below a row', () => {

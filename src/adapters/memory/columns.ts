@@ -9,7 +9,7 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
-type Chunk = Float64Array | Uint32Array | Uint8Array;
+type Chunk = Float64Array | Uint32Array;
 
 /**
  * A growable column of numbers in fixed chunks of 65,536: growing never copies more than one small first chunk,
@@ -71,7 +71,6 @@ export class Column<T extends Chunk> {
 
 export const floats = () => new Column((n) => new Float64Array(n));
 export const words = () => new Column((n) => new Uint32Array(n));
-export const bytes = () => new Column((n) => new Uint8Array(n));
 
 /**
  * An account's ledger, compactly: per entry, the row of its transaction and the balance after it. The first 65,536

@@ -1,25 +1,26 @@
-import { publicAccount, type Account, type AccountStatus, type StoredAccount } from 'bankcore';
-import { bytes, floats, Interned, internString, words } from './columns.js';
+import { publicAccount, type Account, type StoredAccount } from 'bankcore';
+import { floats, Interned, internString, words } from './columns.js';
 
 /** An account's stored row, for the fields that never change (id, owner, ref, currency, creation time). */
 export type AccountRow = (id: string) => StoredAccount;
 
-const STATUSES: readonly AccountStatus[] = ['active', 'frozen', 'closed'];
+/** The fields of a snapshot that most accounts hold at their usual values: nothing pending, no overdraft, active. */
+type Uncommon = Pick<Account, 'pending' | 'overdraftLimit' | 'status'>;
 
 /**
  * Accounts as they were right after a change, in columns: only the fields a change moves (balance, pending,
  * status, overdraft limit, entry count) and the account's interned id; the rest is read from the account's row
- * when rebuilt, since it never changes. What an event or an idempotency record answers with, at 37 bytes an
+ * when rebuilt, since it never changes. What an event or an idempotency record answers with, at 20 bytes an
  * account instead of an object of twelve fields (about 120 heap bytes, and one more for the scavenger to copy).
+ * Pending, overdraft limit and status are kept, in a map, only for a snapshot where one of them is not the usual
+ * value: three columns less to append to at every deposit.
  */
 export class AccountSnapshots {
   private readonly ids = new Interned();
   private readonly account = words();
   private readonly balance = floats();
-  private readonly pending = floats();
-  private readonly overdraftLimit = floats();
   private readonly entryCount = floats();
-  private readonly status = bytes();
+  private readonly uncommon = new Map<number, Uncommon>();
 
   /** Index of the next snapshot. */
   get length(): number {
@@ -27,12 +28,10 @@ export class AccountSnapshots {
   }
 
   push(a: Account): void {
-    this.account.push(internString(this.ids, a.id));
+    const index = this.account.push(internString(this.ids, a.id));
     this.balance.push(a.balance);
-    this.pending.push(a.pending);
-    this.overdraftLimit.push(a.overdraftLimit);
     this.entryCount.push(a.entryCount);
-    this.status.push(STATUSES.indexOf(a.status));
+    if (a.pending !== 0 || a.overdraftLimit !== 0 || a.status !== 'active') this.uncommon.set(index, { pending: a.pending, overdraftLimit: a.overdraftLimit, status: a.status });
   }
 
   /** The snapshots from index `from` up to `to`, as new public accounts. */
@@ -40,13 +39,20 @@ export class AccountSnapshots {
     const accounts: Account[] = [];
     for (let r = from; r < to; r++) {
       const row = accountRow(this.ids.value(this.account.get(r)));
-      accounts.push(publicAccount({ ...row, balance: this.balance.get(r), pending: this.pending.get(r), status: STATUSES[this.status.get(r)]!, overdraftLimit: this.overdraftLimit.get(r), entryCount: this.entryCount.get(r) }));
+      const { pending, overdraftLimit, status } = this.uncommon.get(r) ?? USUAL;
+      accounts.push(publicAccount({ ...row, balance: this.balance.get(r), pending, status, overdraftLimit, entryCount: this.entryCount.get(r) }));
     }
     return accounts;
   }
 
   /** Frees the snapshots below `index` (they must never be read again). */
   dropBefore(index: number): void {
-    for (const c of [this.account, this.balance, this.pending, this.overdraftLimit, this.entryCount, this.status]) c.dropBefore(index);
+    for (const c of [this.account, this.balance, this.entryCount]) c.dropBefore(index);
+    for (const r of this.uncommon.keys()) {
+      if (r >= index) break;
+      this.uncommon.delete(r);
+    }
   }
 }
+
+const USUAL: Uncommon = { pending: 0, overdraftLimit: 0, status: 'active' };

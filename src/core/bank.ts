@@ -55,7 +55,7 @@ export interface BankOptions {
    * an object sets retention and polling. Default on, kept until every registered consumer has passed it.
    */
   events?: EventLogOptions | false;
-  /** Time source; default `() => new Date()`. */
+  /** Time source; default the system clock, read with `Date.now`. */
   clock?: () => Date;
   /** Id generator for users, accounts, transactions and holds; default time-ordered v7 UUIDs. */
   ids?: () => string;
@@ -169,7 +169,9 @@ function publicUser(user: StoredUser): User {
  */
 export function createBank(options: BankOptions): Bank {
   checkOptions(options);
-  const now = options.clock ?? (() => new Date());
+  // One time source for the default clock, ids and token checks: `Date.now` (a Date made from it, not `new Date()`,
+  // so that the ids stamped with a change's time below carry the very millisecond they would have read).
+  const now = options.clock ?? (() => new Date(Date.now()));
   const newId = options.ids ?? defaultId;
   // The engine's ids: default ones are stamped with the time it has just read from the default clock rather than
   // reading it again (two reads a deposit); an id source or a clock of the caller's is used as given.

@@ -1,4 +1,4 @@
-// The ceiling for bankcore's GET /balance on node:http: a raw node:http server that does no work but answers every
+// What bankcore's GET /balance response costs on node:http: a raw node:http server that does no work but answers every
 // request with bankcore's exact GET /balance response to the benchmark's user (bench/servers/bankcore.mjs): the same
 // five headers, with a fresh request id each time, and the same 490-byte body (two accounts; ids and times are
 // fixed here but of the same length). What it loses against raw.mjs is the cost of the response itself, which any

@@ -109,30 +109,34 @@ interface Endpoints {
   transfer?: Load;
 }
 
-/** What a GET /balance response is made of: its header names and its body's length in bytes. */
-async function responseShape(port: number, token: string | undefined): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/balance`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const body = new Uint8Array(await response.arrayBuffer());
-  return `${response.status}; headers ${[...response.headers.keys()].sort().join(', ')}; body ${body.length} bytes`;
-}
-
-/** GET /balance alone, after a second of warming: for the server that only answers bankcore's response. */
-async function measureBalance(target: Target): Promise<{ balance: Load; shape: string }> {
+/** What a server's GET /balance response is made of: its status, header names and body length in bytes. */
+async function responseShape(target: Target): Promise<string> {
   const server = await startTarget(target);
   try {
-    const shape = await responseShape(server.port, undefined);
-    await load(server.port, '/balance', { seconds: 1 });
-    return { balance: await load(server.port, '/balance'), shape };
+    const token = server.info['token'] as string | undefined;
+    const response = await fetch(`http://127.0.0.1:${server.port}/balance`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const body = new Uint8Array(await response.arrayBuffer());
+    return `${response.status}; headers ${[...response.headers.keys()].sort().join(', ')}; body ${body.length} bytes`;
   } finally {
     await server.stop();
   }
 }
 
-async function measure(target: Target, withTransfer = false): Promise<Endpoints & { shape: string }> {
+/** GET /balance alone, after a second of warming: for the server that only answers bankcore's response. */
+async function measureBalance(target: Target): Promise<Load> {
+  const server = await startTarget(target);
+  try {
+    await load(server.port, '/balance', { seconds: 1 });
+    return await load(server.port, '/balance');
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(target: Target, withTransfer = false): Promise<Endpoints> {
   const server = await startTarget(target);
   try {
     const token = server.info['token'] as string | undefined;
-    const shape = await responseShape(server.port, token);
     // Each endpoint runs for a second before it is measured, on every server alike: its first requests compile the
     // code they run (JIT) and fill caches, a cost a server pays once a start and not per request. Warming only
     // GET /balance measured the movements' compilation inside their five seconds: POST /deposit on the library
@@ -143,8 +147,8 @@ async function measure(target: Target, withTransfer = false): Promise<Endpoints 
     };
     const balance = await measured('/balance', { token });
     const deposit = await measured('/deposit', { method: 'POST', token, body: depositBody });
-    if (!withTransfer) return { balance, deposit, shape };
-    return { balance, deposit, transfer: await measured('/transfer', { method: 'POST', token, body: transferBody }), shape };
+    if (!withTransfer) return { balance, deposit };
+    return { balance, deposit, transfer: await measured('/transfer', { method: 'POST', token, body: transferBody }) };
   } finally {
     await server.stop();
   }
@@ -160,28 +164,24 @@ function median(loads: Load[]): Load {
 /**
  * Raw baseline and bankcore measured in alternating rounds, so that a slow spell of the machine falls on both
  * rather than on one; each side is the median of its rounds. A third server measured on GET /balance alone
- * (`balanceOnly`) takes its turn in every round too; its median comes third, with its response's shape and b's.
+ * (`balanceOnly`) takes its turn in every round too; its median comes third.
  */
-async function measureAlternating(a: Target, b: Target, withTransfer = false, balanceOnly?: Target): Promise<[Endpoints, Endpoints, { balance: Load; shape: string; shapeOfB: string } | null]> {
+async function measureAlternating(a: Target, b: Target, withTransfer?: boolean): Promise<[Endpoints, Endpoints]>;
+async function measureAlternating(a: Target, b: Target, withTransfer: boolean, balanceOnly: Target): Promise<[Endpoints, Endpoints, Load]>;
+async function measureAlternating(a: Target, b: Target, withTransfer = false, balanceOnly?: Target): Promise<[Endpoints, Endpoints, Load?]> {
   const runs: [Endpoints[], Endpoints[]] = [[], []];
   const third: Load[] = [];
-  const shapes = { third: '', b: '' };
   for (let round = 0; round < ROUNDS; round++) {
     runs[0].push(await measure(a, withTransfer));
-    const ofB = await measure(b, withTransfer);
-    runs[1].push(ofB);
-    shapes.b = ofB.shape;
-    if (!balanceOnly) continue;
-    const balance = await measureBalance(balanceOnly);
-    third.push(balance.balance);
-    shapes.third = balance.shape;
+    runs[1].push(await measure(b, withTransfer));
+    if (balanceOnly) third.push(await measureBalance(balanceOnly));
   }
   const pick = (list: Endpoints[]): Endpoints => ({
     balance: median(list.map((r) => r.balance)),
     deposit: median(list.map((r) => r.deposit)),
     ...(withTransfer ? { transfer: median(list.map((r) => r.transfer!)) } : {}),
   });
-  return [pick(runs[0]), pick(runs[1]), balanceOnly ? { balance: median(third), shape: shapes.third, shapeOfB: shapes.b } : null];
+  return balanceOnly ? [pick(runs[0]), pick(runs[1]), median(third)] : [pick(runs[0]), pick(runs[1])];
 }
 
 const show = (l: Load) => `${fmt(l.rps)} req/s, p99 ${fmt(l.p99, 1)} ms${l.non2xx ? `, ${fmt(l.non2xx)} non-2xx` : ''}`;
@@ -197,15 +197,16 @@ const show = (l: Load) => `${fmt(l.rps)} req/s, p99 ${fmt(l.p99, 1)} ms${l.non2x
 const CLOSE_PEERS = new Set(['fastify-cached']);
 
 export async function httpScenarios(): Promise<Row[]> {
-  const [raw, ours, sameResponse] = await measureAlternating(SERVERS['raw']!, SERVERS['bankcore']!, true, SERVERS['raw-same-response']);
-  // Its rows mean something only while that server sends what bankcore sends.
-  if (!sameResponse || sameResponse.shape !== sameResponse.shapeOfB) throw new Error(`raw-same-response.mjs answers ${sameResponse?.shape}, but bankcore ${sameResponse?.shapeOfB}: bring it up to date`);
+  // The same-response rows mean something only while that server sends what bankcore sends.
+  const [shapeOfSame, shapeOfOurs] = [await responseShape(SERVERS['raw-same-response']!), await responseShape(SERVERS['bankcore']!)];
+  if (shapeOfSame !== shapeOfOurs) throw new Error(`raw-same-response.mjs answers ${shapeOfSame}, but bankcore ${shapeOfOurs}: bring it up to date`);
+  const [raw, ours, sameResponse] = await measureAlternating(SERVERS['raw']!, SERVERS['bankcore']!, true, SERVERS['raw-same-response']!);
   const versus = (scenario: string, a: Load, b: Load, target: number): Row => ({ scenario, measured: show(a), baseline: show(b), ratio: a.rps / b.rps, target: `≥ ${target}×`, met: a.rps / b.rps >= target && a.non2xx === 0 });
   const reported = (scenario: string, a: Load, b: Load, target: string): Row => ({ scenario, measured: show(a), baseline: show(b), ratio: a.rps / b.rps, target, met: null });
   const rows: Row[] = [
     versus('GET /balance, library handler (memory) vs raw node:http', ours.balance, raw.balance, 0.85),
-    reported('GET /balance: raw node:http sending bankcore\'s response (same headers and body, no work) vs raw node:http', sameResponse.balance, raw.balance, '– (the cost of the response itself)'),
-    reported('GET /balance, library handler (memory) vs raw node:http sending the same response', ours.balance, sameResponse.balance, '– (the cost of bankcore\'s own work)'),
+    reported('GET /balance: raw node:http sending bankcore\'s response (same headers and body, no work) vs raw node:http', sameResponse, raw.balance, '– (the cost of the response itself)'),
+    reported('GET /balance, library handler (memory) vs raw node:http sending the same response', ours.balance, sameResponse, '– (the cost of bankcore\'s own work)'),
     versus('POST /deposit, library handler (memory) vs raw node:http', ours.deposit, raw.deposit, 0.6),
     versus('POST /transfer, library handler (memory) vs raw node:http', ours.transfer!, raw.transfer!, 0.5),
   ];

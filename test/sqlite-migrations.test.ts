@@ -1,10 +1,11 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBank, INSECURE_TEST_PASSWORD_HASHING } from 'bankcore';
+import { createBank, INSECURE_TEST_PASSWORD_HASHING, type Principal } from 'bankcore';
 import { sqliteAdapter, type SqliteDriver } from 'bankcore/sqlite';
 import { openDatabase } from '../src/adapters/sqlite/driver.js';
 import { SCHEMA_VERSION } from '../src/adapters/sqlite/schema.js';
+import { bankErrorOf } from './support/bank.js';
 import { freshDataDir } from './support/data-dir.js';
 import { startCli } from './support/cli.js';
 import { brokenLinks } from './support/sqlite-links.js';
@@ -201,6 +202,70 @@ describe('SQLite schema migrations', () => {
       await storage.init!();
       await storage.close!();
     }
+    expect(upgrades).toHaveLength(1);
+  });
+
+  it('brings a schema-10 database to settled keys found by their hash: every key replays, settled, recent or both mid-fold, and none applies twice', async () => {
+    // test/fixtures/sqlite-schema10 (see its make.mjs): 51 keys of two customers and the operator, with a recent
+    // level of 16, written during a fold: 38 rows in idempotency_keys, 19 in idempotency_recent_keys.
+    const fixture = new URL('./fixtures/sqlite-schema10/', import.meta.url);
+    const ten = JSON.parse(readFileSync(new URL('expected.json', fixture), 'utf8')) as {
+      keys: Array<{ scope: string; key: string; account: { bankCode: string; accountNumber: string }; amount: number; transactionId: string }>;
+      balances: Record<string, number>;
+    };
+    const file = join(freshDataDir('migrate10'), 'bankcore.db');
+    copyFileSync(new URL('bankcore.db', fixture), file);
+    const upgrades: unknown[] = [];
+    const open = async () => {
+      const bank = createBank({
+        storage: sqliteAdapter({ filename: file, driver, recentIdempotencyKeys: 16, onMigrate: (upgrade) => void upgrades.push(upgrade) }),
+        tokens: { secret: 'fixture-secret-of-at-least-32-bytes!!!!' },
+        passwordHashing: INSECURE_TEST_PASSWORD_HASHING,
+      });
+      await bank.init();
+      const login = async (username: string) => bank.authenticate((await bank.login({ username, password: `${username} password 12` })).accessToken);
+      const customers: Record<string, Principal> = { erin: await login('erin'), frank: await login('frank') };
+      const send = (k: (typeof ten.keys)[number], amount: number) =>
+        k.scope === 'operator' ? bank.operator.fund({ account: k.account, amount, idempotencyKey: k.key }) : bank.deposit(customers[k.scope]!, { account: k.account, amount, idempotencyKey: k.key });
+      return { bank, customers, send };
+    };
+    const E = ten.keys.find((k) => k.scope === 'erin')!.account;
+    const expectReplays = async (run: Awaited<ReturnType<typeof open>>, keys: typeof ten.keys) => {
+      for (const k of keys) {
+        const again = await run.send(k, k.amount);
+        expect([k.key, again.replayed, again.transaction.id]).toEqual([k.key, true, k.transactionId]);
+      }
+    };
+
+    const first = await open();
+    expect(upgrades).toEqual([{ from: 10, to: SCHEMA_VERSION }]);
+    await expectReplays(first, ten.keys);
+    expect((await bankErrorOf(first.send(ten.keys[0]!, 1))).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // New keys go in beside the old, through more than two folds.
+    const added: typeof ten.keys = [];
+    for (let i = 0; i < 40; i++) {
+      const k = { scope: 'erin', key: `after-${i}`, account: E, amount: 1, transactionId: '' };
+      const { transaction, replayed } = await first.send(k, 1);
+      expect(replayed).toBe(false);
+      added.push({ ...k, transactionId: transaction.id });
+    }
+    await expectReplays(first, [...ten.keys, ...added]);
+    expect((await first.bank.getAccount(first.customers['erin']!, E)).balance).toBe(ten.balances['erin']! + 40);
+    expect((await first.bank.verify()).problems).toEqual([]);
+    await first.bank.close();
+
+    const { db } = await openDatabase(file, driver);
+    const one = (sql: string) => db.prepare(sql).get();
+    expect(one('SELECT version FROM schema_version')).toEqual({ version: SCHEMA_VERSION });
+    // Every settled key is 16 bytes of hash, and every record is reachable from one level or the other.
+    expect(one("SELECT count(*) AS n FROM idempotency_keys WHERE typeof(hash) <> 'blob' OR length(hash) <> 16")).toEqual({ n: 0 });
+    expect(one('SELECT count(*) AS n FROM idempotency_records r WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.record = r.id) AND NOT EXISTS (SELECT 1 FROM idempotency_recent_keys k WHERE k.record = r.id)')).toEqual({ n: 0 });
+    db.close();
+
+    const second = await open();
+    await expectReplays(second, [...ten.keys, ...added]);
+    expect((await second.bank.getAccount(second.customers['frank']!, ten.keys.find((k) => k.scope === 'frank')!.account)).balance).toBe(ten.balances['frank']);
+    await second.bank.close();
     expect(upgrades).toHaveLength(1);
   });
 

@@ -24,7 +24,7 @@ Environment:
   BANK_DATA_DIR    with sqlite: directory of bankcore.db (default ./data); empty for in-memory only.
                    A 0.1.0 journal found there is imported once, at start
   BANK_SQLITE_RECENT_KEYS  with sqlite: new idempotency keys kept in memory before they are folded
-                   into the key index in order (default 16384; about 90 bytes each)
+                   into the key index in order (default 16384; about 120 bytes each)
   MONGODB_URI      with BANK_STORAGE=mongodb: a replica-set connection string; its path
                    names the database (default bankcore)
   BANK_TRUST_PROXY number of proxies of yours that append to X-Forwarded-For (1: one reverse proxy);

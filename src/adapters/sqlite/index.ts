@@ -39,7 +39,7 @@ export type SqliteAdapterOptions = ({ filename: string; driver?: SqliteDriver } 
   onMigrate?: (upgrade: SchemaUpgrade) => void;
   /**
    * How many new idempotency keys are kept in a recent level (appended in commit order, and found through memory:
-   * about 90 bytes a key) before they are folded into the key index in key order. Default 16,384. Clients' keys
+   * about 120 bytes a key) before they are folded into the key index in hash order. Default 16,384. Clients' keys
    * are random, so a key written straight into the index costs a page of the WAL of its own; folded in order, a
    * page takes many. A larger level folds more keys per page, and holds more memory.
    */

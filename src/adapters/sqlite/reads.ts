@@ -1,7 +1,7 @@
 import type { EventConsumer, EventPage, StoredOperatorKey, EntryQuery, Hold, HoldStatus, IdempotencyRecord, LedgerEntry, StoredAccount, StoredUser, Transaction } from 'bankcore';
 import { createAccountCache } from './account-cache.js';
 import type { SqlDatabase } from './driver.js';
-import { createIdempotencyKeys } from './idempotency-keys.js';
+import { createIdempotencyKeys, hashBytes } from './idempotency-keys.js';
 import { TIME_INDEX_STRIDE } from './schema.js';
 import { accountFromRow, consumerFromRow, entryFromRow, eventFromRow, holdFromBody, operatorKeyFromRow, type ConsumerRow, type EventRow, recordFromRow, type RecordRow, transactionFromRow, transactionPk, type TransactionColumns, userFromRow, type AccountRow, type EntryRow, type OperatorKeyRow, type UserRow } from './rows.js';
 
@@ -64,7 +64,7 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
   const accountsOf = q('SELECT * FROM accounts WHERE owner_id = ? ORDER BY created_at, id');
   const RECORD_COLUMNS = `r.fingerprint, r.body, r.transaction_pk IS NOT NULL AS names_transaction, ${POSTED}`;
   const settledRecord = q(
-    `SELECT k.scope, k.key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.scope = ? AND k.key = ?`,
+    `SELECT ? AS scope, ? AS key, ${RECORD_COLUMNS} FROM idempotency_keys k JOIN idempotency_records r ON r.id = k.record LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE k.hash = ?`,
   );
   const recentRecord = q(`SELECT ? AS scope, ? AS key, ${RECORD_COLUMNS} FROM idempotency_records r LEFT JOIN transactions t ON t.pk = r.transaction_pk WHERE r.id = ?`);
   const transaction = q(`SELECT id, body, created_at FROM transactions WHERE ${TRANSACTION_BY_ID}`);
@@ -169,7 +169,8 @@ export function createReads(db: SqlDatabase, recentKeys: number) {
     keys,
     record(scope: string, key: string): IdempotencyRecord | null {
       const id = keys.recent(scope, key);
-      return one(id === undefined ? settledRecord.get(scope, key) : recentRecord.get(scope, key, id), (r: RecordRow) => recordFromRow(r, accountRow));
+      const row = id === undefined ? settledRecord.get(scope, key, hashBytes(keys.hashOf(scope, key))) : recentRecord.get(scope, key, id);
+      return one(row, (r: RecordRow) => recordFromRow(r, accountRow));
     },
     transaction: (id: string): Transaction | null => one(transaction.get(...transactionByIdParams(id)), (r: TransactionColumns) => transactionFromRow(r, accountRow)),
     hold: (id: string): Hold | null => one(hold.get(id), (r: { body: string }) => holdFromBody(r.body)),

@@ -1,5 +1,6 @@
 import { BankError } from 'bankcore';
 import type { SqlDatabase } from './driver.js';
+import { hashBytes, keyHash } from './idempotency-keys.js';
 import { transactionPk } from './rows.js';
 
 /** One entry in this many is in the index of entries by time: migration 6's stride, which never changes. */
@@ -260,6 +261,16 @@ const MIGRATIONS: string[] = [
      key TEXT NOT NULL,
      record INTEGER NOT NULL
    ) STRICT;`,
+  // The settled keys by 16 bytes of a hash of (scope, key) rather than by the text (see keyHash in
+  // idempotency-keys.ts): 94 bytes a key in the B-tree at 2.5 million keys became 29. Measured: 4.7 s per million
+  // keys, once.
+  `CREATE TABLE idempotency_key_hashes (
+     hash BLOB NOT NULL PRIMARY KEY,
+     record INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   INSERT INTO idempotency_key_hashes (hash, record) SELECT bankcore_key_hash(scope, key), record FROM idempotency_keys ORDER BY 1;
+   DROP TABLE idempotency_keys;
+   ALTER TABLE idempotency_key_hashes RENAME TO idempotency_keys;`,
 ];
 
 /** An upgrade of a file's schema, as `onMigrate` is told of it: schema versions. */
@@ -286,6 +297,8 @@ export function migrate(db: SqlDatabase, filename: string, onMigrate?: (upgrade:
   if (current > 0 && current < SCHEMA_VERSION) onMigrate?.({ from: current, to: SCHEMA_VERSION });
   // Migration 9 derives transactions' keys with the rule the writer uses.
   if (current < 9) db.function('bankcore_transaction_pk', { deterministic: true }, (id: unknown) => (typeof id === 'string' ? transactionPk(id) : null));
+  // Migration 11 hashes the settled idempotency keys as the writer does.
+  if (current < 11) db.function('bankcore_key_hash', { deterministic: true }, (scope: unknown, key: unknown) => hashBytes(keyHash(String(scope), String(key))));
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     db.exec('BEGIN IMMEDIATE');
     try {

@@ -1,11 +1,13 @@
 // One growth series of `npm run bench scale`, in its own process (so its resident memory is its own): a bank as
-// users get it (events on, idempotency and validation as always) on
+// users get it (events on, validation as always, and every deposit with a fresh idempotency key, as the HTTP
+// client sends one with every movement) on
 // SCALE_STORE (memory or sqlite) with one user owning SCALE_ACCOUNTS accounts grows its ledger by deposits from
 // 64 concurrent callers. At each of SCALE_CHECKPOINTS (ledger entries) it pauses and prints one JSON line: the
 // segment's deposit rate and p99, the longest event-loop stall while growing (and each gap over 50 ms, with the
 // host's steal time during it), GET /balance, history page and
 // balanceAt p99s, resident memory, and (SQLite) the time a fresh standalone server takes to answer its first request.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -157,7 +159,7 @@ async function grow(bank: Bank, me: Principal, from: number, target: number) {
         entries += 2;
         const account = accounts[next++ % accounts.length]!;
         const t = performance.now();
-        await bank.deposit(me, { account, amount: 1 });
+        await bank.deposit(me, { account, amount: 1, idempotencyKey: randomUUID() });
         // A reservoir of 10,000 latencies: the segment's p99 without keeping millions of numbers.
         const ms = performance.now() - t;
         seen++;

@@ -3,6 +3,8 @@
 // service's log would go), the threaded password hasher at its default cost. Only the rate limits are off
 // (BANK_RATE_LIMITS=off): fifty connections from one address would otherwise measure 429s. Sets up a user with
 // two funded accounts over HTTP, as a client would, then prints { port, token } on its first line.
+// BENCH_STANDALONE_ENTRY starts another script in dist/cli.js's place, with the same environment and setup (the
+// ceiling server, bench/servers/durable-ceiling.mjs).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-standalone-'));
 const log = join(dir, 'server.log');
-const child = spawn(process.execPath, ['dist/cli.js'], {
+const child = spawn(process.execPath, [process.env.BENCH_STANDALONE_ENTRY ?? 'dist/cli.js'], {
   env: { ...process.env, BANK_DATA_DIR: dir, BANK_JWT_SECRET: 'benchmark-secret-of-at-least-32-bytes!!', PORT: '0', BANK_RATE_LIMITS: 'off' },
   stdio: ['ignore', openSync(log, 'a'), 'inherit'],
 });

@@ -52,6 +52,8 @@ function commit(changes) {
 
 const memory = memoryAdapter();
 let turn = null;
+// The memory adapter's methods are closures over its state (none reads `this`), so a copy of the object with
+// `commit` replaced is the same store; only a movement's answer waits for the disk.
 const storage = {
   ...memory,
   commit(plan) {
